@@ -1,0 +1,46 @@
+# make run · make test · make bench · make e2e — each bootstraps .venv from pyproject.toml.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: run test test-sqlite test-postgres lint e2e clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "quiz needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $@
+
+# Create or migrate the SQLite database in instance/, then serve on 127.0.0.1:$(PORT).
+# Over plain HTTP on localhost the cookie cannot be Secure; behind TLS set QUIZ_SESSION_COOKIE_SECURE=1.
+run: $(VENV)/.installed
+	$(BIN)/quiz init-secret
+	$(BIN)/quiz db upgrade
+	QUIZ_SESSION_COOKIE_SECURE=$${QUIZ_SESSION_COOKIE_SECURE:-0} \
+	  $(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:$(PORT) --access-logfile - 'quiz:create_app()'
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# The whole suite on SQLite; and on PostgreSQL too when QUIZ_TEST_DATABASE_URL is set (CI sets it).
+test: lint test-sqlite
+	@if [ -n "$$QUIZ_TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
+	else echo "PostgreSQL run skipped: set QUIZ_TEST_DATABASE_URL=$(PG_TEST_URL) to run the suite there too"; fi
+
+test-sqlite: $(VENV)/.installed
+	env -u QUIZ_TEST_DATABASE_URL $(BIN)/pytest
+
+test-postgres: $(VENV)/.installed
+	QUIZ_TEST_DATABASE_URL=$${QUIZ_TEST_DATABASE_URL:-$(PG_TEST_URL)} $(BIN)/pytest
+
+e2e: $(VENV)/.installed
+	QUIZ_REQUIRE_BROWSER=1 $(BIN)/pytest -m browser
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,31 @@
+"""quiz: flashcards and scored quizzes built from one source text."""
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from quiz.config import ROOT, load_config
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Create the app: configuration, extensions, blueprints, error pages.
+
+    Args:
+        config: overrides applied last (tests pass the database URL and ENV here).
+    """
+    instance = Path(os.environ.get("QUIZ_INSTANCE_PATH", ROOT / "instance"))
+    app = Flask(__name__, instance_path=str(instance), template_folder=str(ROOT / "templates"))
+    app.config.from_mapping(load_config(instance, config))
+    instance.mkdir(parents=True, exist_ok=True)
+
+    from quiz import errors, security, web
+    from quiz.db import db
+    from quiz.extensions import migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    security.init_app(app)
+    errors.init_app(app)
+    web.init_app(app)
+    return app

@@ -1,0 +1,65 @@
+"""Configuration: defaults in code, overrides from QUIZ_* variables and instance/."""
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ENVIRONMENTS = ("development", "production", "testing")
+
+
+class ConfigError(RuntimeError):
+    """Raised when the app cannot start with the configuration it was given."""
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
+    """Return the configuration mapping for one app.
+
+    Order: defaults < environment (QUIZ_*, DATABASE_URL) < instance files < overrides.
+    """
+    overrides = dict(overrides or {})
+    env = overrides.get("ENV") or os.environ.get("QUIZ_ENV", "production")
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"QUIZ_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
+    dev = env != "production"
+    config = {
+        "ENV": env,
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance_path / 'quiz.db'}",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": not dev,
+        "SESSION_COOKIE_NAME": "quiz_session",
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session cookie
+        # scrypt with N=2^17 (OWASP); tests may lower it to keep the suite fast.
+        "PASSWORD_HASH_METHOD": "scrypt:131072:8:1",
+        "LOGIN_FAILURES_PER_ACCOUNT": 5,
+        "LOGIN_FAILURES_PER_IP": 20,
+        "LOGIN_WINDOW_SECONDS": 15 * 60,
+        "BANK_PATH": str(ROOT / "question_bank"),
+        "SEEDS_PATH": str(ROOT / "seeds"),
+    }
+    url = os.environ.get("DATABASE_URL") or os.environ.get("QUIZ_DATABASE_URL")
+    if url:
+        config["SQLALCHEMY_DATABASE_URI"] = url
+    if "QUIZ_SESSION_COOKIE_SECURE" in os.environ:
+        config["SESSION_COOKIE_SECURE"] = _flag(os.environ["QUIZ_SESSION_COOKIE_SECURE"])
+    secret = os.environ.get("QUIZ_SECRET_KEY")
+    key_file = instance_path / "secret_key"
+    if not secret and key_file.exists():
+        secret = key_file.read_text().strip()
+    if secret:
+        config["SECRET_KEY"] = secret
+    config.update(overrides)
+    if not config.get("SECRET_KEY"):
+        if config["ENV"] == "production":
+            raise ConfigError(
+                f"No SECRET_KEY: set QUIZ_SECRET_KEY or write one to {key_file} "
+                "(`make run` generates it on first run)."
+            )
+        config["SECRET_KEY"] = "dev-only-not-secret"
+    return config

@@ -1,0 +1,1 @@
+"""Service functions: load rows, call the core, write in one transaction."""

@@ -1,0 +1,89 @@
+"""Register, log in, log out and change the password."""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.exceptions import TooManyRequests
+
+from quiz.services import accounts
+from quiz.web.forms import ChangePasswordForm, LoginForm, RegisterForm
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+
+def _safe_next(target: str | None) -> str:
+    """Return target if it is a path on this site, else the home page."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
+    return url_for("main.home")
+
+
+def _start_session(user) -> None:
+    session.clear()  # a fresh session (and CSRF token) on every login
+    login_user(user)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    """Create a student account and log it in."""
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_user(form.email.data, form.name.data, form.password.data)
+        except accounts.AccountError as error:
+            getattr(form, error.field or "email").errors.append(str(error))
+        else:
+            _start_session(user)
+            flash(f"Welcome, {user.name}! Your account is ready.", "success")
+            return redirect(url_for("main.home"))
+    return render_template("auth/register.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Log in with e-mail and password."""
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.authenticate(form.email.data, form.password.data, request.remote_addr)
+        except accounts.RateLimited as error:
+            raise TooManyRequests(str(error), retry_after=error.retry_after) from None
+        if user is None:
+            form.form_errors.append("That e-mail and password do not match an account.")
+        else:
+            _start_session(user)
+            flash(f"Logged in as {user.name}.", "success")
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=form), 422 if form.errors else 200
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    """Log out here and end every other session of this account."""
+    accounts.end_sessions(current_user._get_current_object())
+    logout_user()
+    session.clear()
+    flash("You are logged out.", "info")
+    return redirect(url_for("main.home"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change the password; other sessions are logged out."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            accounts.change_password(user, form.current_password.data, form.password.data)
+        except accounts.AccountError as error:
+            getattr(form, error.field or "password").errors.append(str(error))
+        else:
+            _start_session(user)
+            flash("Password changed. Your other sessions were logged out.", "success")
+            return redirect(url_for("main.home"))
+    return render_template("auth/password.html", form=form), 422 if form.errors else 200

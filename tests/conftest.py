@@ -1,0 +1,221 @@
+"""Fixtures: an app on a fresh database per test, clients, builders, counters, a browser."""
+
+import os
+import re
+import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import pytest
+from sqlalchemy import create_engine, event, text
+from werkzeug.serving import make_server
+
+from quiz import create_app
+from quiz.db import db
+from quiz.models import Role, User
+from quiz.services import accounts
+
+PG_URL = os.environ.get("QUIZ_TEST_DATABASE_URL")
+CHROMIUM = "/usr/bin/chromium"
+REQUIRE_BROWSER = os.environ.get("QUIZ_REQUIRE_BROWSER") == "1"
+PASSWORD = "correct horse battery"
+TOKEN_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+TX_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
+def pytest_report_header(config) -> list[str]:
+    where = PG_URL or "SQLite (a temp file per test)"
+    browser = CHROMIUM if shutil.which(CHROMIUM) else "none (browser tests will be skipped)"
+    return [f"quiz database: {where}", f"quiz browser: {browser}"]
+
+
+def pytest_sessionstart(session) -> None:
+    if PG_URL:
+        engine = create_engine(PG_URL)
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("select 1"))
+        except Exception as error:  # noqa: BLE001 - any failure means the run cannot go on
+            pytest.exit(f"QUIZ_TEST_DATABASE_URL is set but unreachable: {error}", returncode=3)
+        finally:
+            engine.dispose()
+
+
+def make_config(tmp_path, **overrides) -> dict:
+    """Return the test configuration: a fresh database, fast password hashing."""
+    url = PG_URL or f"sqlite:///{tmp_path / 'test.db'}"
+    return {
+        "ENV": "testing",
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+        "SERVER_NAME": None,
+        **overrides,
+    }
+
+
+@contextmanager
+def app_for(config: dict):
+    """Yield an app on an empty database built from the models, and clean it up."""
+    app = create_app(config)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch):
+    monkeypatch.setenv("QUIZ_INSTANCE_PATH", str(tmp_path / "instance"))
+    with app_for(make_config(tmp_path)) as app:
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def csrf_token(client, path: str = "/auth/login") -> str:
+    """Return the CSRF token of the client's session, read from a page's form."""
+    html = client.get(path).get_data(as_text=True)
+    match = TOKEN_RE.search(html)
+    assert match, f"no csrf_token in {path}"
+    return match.group(1)
+
+
+def make_user(app, email: str | None = None, role: Role = Role.STUDENT, **kw) -> User:
+    """Create a user with a known password; returns the row."""
+    make_user.counter += 1
+    email = email or f"user{make_user.counter}@example.org"
+    with app.app_context():
+        return accounts.create_user(
+            email, kw.pop("name", f"User {make_user.counter}"), kw.pop("password", PASSWORD), role
+        )
+
+
+make_user.counter = 0
+
+
+@dataclass
+class AuthActions:
+    client: object
+    app: object
+    user: User | None = field(default=None)
+
+    def token(self) -> str:
+        return csrf_token(self.client)
+
+    def post(self, path: str, data: dict | None = None, **kw):
+        """POST a form with the session's CSRF token added."""
+        return self.client.post(path, data={"csrf_token": self.token(), **(data or {})}, **kw)
+
+    def login(self, role: Role | str = Role.STUDENT, email: str | None = None) -> User:
+        """Create a user of this role (unless email exists) and log in through the form."""
+        if email is None:
+            self.user = make_user(self.app, role=Role(role))
+            email = self.user.email
+        response = self.post("/auth/login", {"email": email, "password": PASSWORD})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return self.user
+
+    def logout(self):
+        return self.post("/auth/logout")
+
+
+@pytest.fixture
+def auth(client, app) -> AuthActions:
+    return AuthActions(client, app)
+
+
+@dataclass
+class QueryLog:
+    statements: list[str] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def query_counter(app):
+    """Count the SQL statements (transaction control excluded) run inside a `with` block."""
+
+    @contextmanager
+    def counting() -> Iterator[QueryLog]:
+        log = QueryLog()
+
+        def record(_conn, _cursor, statement, *_args):
+            if not statement.lstrip().upper().startswith(TX_CONTROL):
+                log.statements.append(statement)
+
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield log
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+
+    return counting
+
+
+@pytest.fixture
+def live_server(app):
+    """Serve the app on a free local port in a background thread; yields the base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Launch Debian's Chromium through Playwright (never `playwright install`)."""
+    if not shutil.which(CHROMIUM):
+        reason = f"Chromium not found at {CHROMIUM} (apt-get install -y chromium)"
+        if REQUIRE_BROWSER:
+            pytest.fail(f"{reason}, and QUIZ_REQUIRE_BROWSER=1 makes browser tests mandatory")
+        pytest.skip(f"browser test skipped: {reason}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh browser context and page; `page.base` is the live server's URL."""
+    context = browser.new_context(base_url=live_server)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.base = live_server
+    yield page
+    context.close()

@@ -1,0 +1,32 @@
+import pytest
+
+from quiz import create_app
+from quiz.config import ConfigError
+
+
+def test_production_without_secret_key_stops_with_a_clear_message(tmp_path, monkeypatch):
+    monkeypatch.delenv("QUIZ_SECRET_KEY", raising=False)
+    monkeypatch.setenv("QUIZ_INSTANCE_PATH", str(tmp_path))
+    with pytest.raises(ConfigError, match="No SECRET_KEY: set QUIZ_SECRET_KEY or write one to"):
+        create_app({"ENV": "production"})
+
+
+def test_secret_key_is_read_from_the_instance_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("QUIZ_SECRET_KEY", raising=False)
+    monkeypatch.setenv("QUIZ_INSTANCE_PATH", str(tmp_path))
+    (tmp_path / "secret_key").write_text("from-the-instance-file\n")
+    app = create_app({"ENV": "production"})
+    assert app.config["SECRET_KEY"] == "from-the-instance-file"
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_unknown_environment_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv("QUIZ_INSTANCE_PATH", str(tmp_path))
+    with pytest.raises(ConfigError, match="QUIZ_ENV must be one of"):
+        create_app({"ENV": "staging"})
+
+
+def test_production_hashes_passwords_with_scrypt_n_2_17(tmp_path, monkeypatch):
+    monkeypatch.setenv("QUIZ_INSTANCE_PATH", str(tmp_path))
+    app = create_app({"ENV": "production", "SECRET_KEY": "x"})
+    assert app.config["PASSWORD_HASH_METHOD"] == f"scrypt:{2**17}:8:1"

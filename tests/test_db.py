@@ -1,0 +1,65 @@
+import sqlite3
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import upgrade
+from sqlalchemy import event, text
+
+from quiz.db import db, write_transaction
+from quiz.models import User
+from tests.conftest import app_for, make_config
+
+
+def test_sqlite_pragmas_are_set_on_every_connection(tmp_path):
+    config = make_config(tmp_path, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'p.db'}")
+    with app_for(config) as app, app.app_context():
+        engine = db.engine
+        connections = [engine.connect() for _ in range(2)]  # two distinct pool connections
+        try:
+            for conn in connections:
+                assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+                assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 10000
+                assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        finally:
+            for conn in connections:
+                conn.close()
+
+
+def test_write_transaction_begins_immediate_on_sqlite(tmp_path):
+    config = make_config(tmp_path, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'w.db'}")
+    seen: list[str] = []
+    with app_for(config) as app, app.app_context():
+        event.listen(db.engine, "before_cursor_execute", lambda *a: seen.append(a[2]))
+        db.session.execute(db.select(User)).all()  # a read opens a plain transaction
+        with write_transaction() as session:
+            session.add(User(email="w@example.org", name="W", password_hash="x"))
+    assert seen[0] == "BEGIN"
+    assert seen[-2] == "BEGIN IMMEDIATE"
+    assert seen[-1].startswith("INSERT INTO user")
+    with sqlite3.connect(tmp_path / "w.db") as other:  # committed: visible to another connection
+        assert other.execute("SELECT email FROM user").fetchall() == [("w@example.org",)]
+
+
+def test_write_transaction_rolls_back_everything_on_error(app):
+    with app.app_context():
+        try:
+            with write_transaction() as session:
+                session.add(User(email="r@example.org", name="R", password_hash="x"))
+                session.flush()
+                raise RuntimeError("boom")
+        except RuntimeError:
+            pass
+        assert db.session.execute(db.select(User)).first() is None
+
+
+def test_migrations_build_exactly_the_models(app):
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        upgrade()
+        with db.engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+        assert diff == []
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE alembic_version"))

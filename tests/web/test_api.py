@@ -1,0 +1,58 @@
+from quiz.models import Role
+
+
+def test_me_needs_a_login(client):
+    response = client.get("/api/v1/me")
+    assert response.status_code == 401
+    assert response.get_json()["error"]["message"] == "Log in first."
+
+
+def test_json_write_with_csrf_header_is_applied(auth, client):
+    auth.login()
+    response = client.patch(
+        "/api/v1/me", json={"timezone": "Asia/Shanghai"}, headers={"X-CSRFToken": auth.token()}
+    )
+    assert response.status_code == 200
+    assert response.get_json()["timezone"] == "Asia/Shanghai"
+
+
+def test_json_write_without_csrf_header_is_refused(auth, client):
+    auth.login()
+    response = client.patch("/api/v1/me", json={"timezone": "Asia/Shanghai"})
+    assert response.status_code == 400
+    assert "Your form expired" in response.get_json()["error"]["message"]
+    assert client.get("/api/v1/me").get_json()["timezone"] == "UTC"
+
+
+def test_role_cannot_be_raised_through_the_api(auth, client):
+    auth.login()
+    response = client.patch(
+        "/api/v1/me", json={"role": Role.ADMIN.value}, headers={"X-CSRFToken": auth.token()}
+    )
+    assert response.status_code == 422
+    assert response.get_json()["error"] == {
+        "status": 422,
+        "message": "Unknown field: role.",
+        "field": "role",
+    }
+    assert client.get("/api/v1/me").get_json()["role"] == "student"
+
+
+def test_bad_time_zone_is_refused_with_the_field_named(auth, client):
+    auth.login()
+    response = client.patch(
+        "/api/v1/me", json={"timezone": "Mars/Olympus"}, headers={"X-CSRFToken": auth.token()}
+    )
+    assert response.status_code == 422
+    assert response.get_json()["error"]["field"] == "timezone"
+
+
+def test_body_that_is_not_an_object_is_refused(auth, client):
+    auth.login()
+    response = client.patch(
+        "/api/v1/me",
+        data="[1, 2",
+        content_type="application/json",
+        headers={"X-CSRFToken": auth.token()},
+    )
+    assert response.status_code == 400
