@@ -16,11 +16,12 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	@touch $@
 
-# Create or migrate the SQLite database in instance/, then serve on 127.0.0.1:$(PORT).
+# Create or migrate the SQLite database in instance/, load the question bank, serve on 127.0.0.1:$(PORT).
 # Over plain HTTP on localhost the cookie cannot be Secure; behind TLS set QUIZ_SESSION_COOKIE_SECURE=1.
 run: $(VENV)/.installed
 	$(BIN)/quiz init-secret
 	$(BIN)/quiz db upgrade
+	@if [ -d question_bank ]; then $(BIN)/quiz bank load; fi
 	QUIZ_SESSION_COOKIE_SECURE=$${QUIZ_SESSION_COOKIE_SECURE:-0} \
 	  $(BIN)/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:$(PORT) --access-logfile - 'quiz:create_app()'
 

@@ -2,14 +2,20 @@
 
 import secrets
 import sys
+from pathlib import Path
 
 import click
 from flask.cli import FlaskGroup
 
 from quiz import create_app
+from quiz.bank.reader import SOURCE_FILE
+from quiz.bank.stats import bank_stats
+from quiz.bank.validate import check, count_errors, default_seeds_dir
+from quiz.bank.validate import main as validate_main
 from quiz.config import ROOT
 from quiz.models import Role
 from quiz.services import accounts
+from quiz.services.bank_sync import sync_bank
 
 
 @click.group(cls=FlaskGroup, create_app=create_app)
@@ -21,8 +27,6 @@ def main() -> None:
 @click.option("--path", type=click.Path(), default=str(ROOT / "instance" / "secret_key"))
 def init_secret(path: str) -> None:
     """Write a random SECRET_KEY to instance/secret_key if there is none."""
-    from pathlib import Path
-
     target = Path(path)
     if target.exists():
         click.echo(f"{target} exists; keeping it.")
@@ -56,3 +60,49 @@ def create_user(email: str, name: str, role: str, password: str) -> None:
         click.echo(f"Error: {error}", err=True)
         sys.exit(1)
     click.echo(f"Created {created.role.value} {created.email} (id {created.id}).")
+
+
+@main.group()
+def bank() -> None:
+    """Check, load and count the question bank."""
+
+
+def _bank_path(path: str | None) -> Path:
+    return Path(path) if path else ROOT / "question_bank"
+
+
+@bank.command("validate", with_appcontext=False)
+@click.argument("path", required=False, type=click.Path())
+@click.option("--seeds", type=click.Path(), help="Seed texts (default: seeds/ of the project).")
+def bank_validate(path: str | None, seeds: str | None) -> None:
+    """Check the bank (or one source folder); list every error; exit 1 on any."""
+    sys.exit(validate_main([str(_bank_path(path))] + (["--seeds", seeds] if seeds else [])))
+
+
+@bank.command("stats", with_appcontext=False)
+@click.argument("path", required=False, type=click.Path())
+def bank_stats_command(path: str | None) -> None:
+    """Print the number of items per topic, kind, type and difficulty."""
+    target = _bank_path(path)
+    sources, items, errors = check(target, default_seeds_dir(target))
+    for line in bank_stats(sources, items):
+        click.echo(line)
+    if errors:
+        click.echo(f"({count_errors(errors)}: run `quiz bank validate`)", err=True)
+
+
+@bank.command("load")
+@click.argument("path", required=False, type=click.Path())
+def bank_load(path: str | None) -> None:
+    """Sync the bank into the database: add new, update changed, archive removed."""
+    target = _bank_path(path)
+    whole_bank = not (target / SOURCE_FILE).is_file()
+    seeds_dir = default_seeds_dir(target)
+    sources, items, errors = check(target, seeds_dir)
+    if errors:
+        for error in errors:
+            click.echo(str(error), err=True)
+        click.echo(f"Not loaded: {count_errors(errors)} (nothing was changed).", err=True)
+        sys.exit(1)
+    report = sync_bank(sources, items, seeds_dir, archive_missing_sources=whole_bank)
+    click.echo(str(report))

@@ -1,0 +1,102 @@
+"""Text helpers for the question bank: quote lookup in seeds and cloze parsing."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_TYPOGRAPHIC = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
+_WHITESPACE = re.compile(r"\s+")
+_BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
+_BLANK = re.compile(r"\{\{([^{}]*)\}\}")
+
+
+def normalize(text: str) -> str:
+    """Normalize text so that a quote can be looked up in a seed.
+
+    Applies NFKC, turns typographic quotes (’ ‘ “ ”) into straight ones,
+    collapses runs of whitespace (including line breaks) into one space and
+    strips both ends. Case and punctuation are kept: quotes are verbatim.
+
+    Args:
+        text: Any text.
+
+    Returns:
+        The normalized text.
+    """
+    text = unicodedata.normalize("NFKC", text).translate(_TYPOGRAPHIC)
+    return _WHITESPACE.sub(" ", text).strip()
+
+
+def paragraphs(seed_text: str) -> list[str]:
+    """Split a seed text into paragraphs on blank lines.
+
+    Titles and section headers are paragraphs of their own. Each paragraph is
+    kept as written in the file, only stripped; empty ones are dropped.
+
+    Args:
+        seed_text: The whole seed file.
+
+    Returns:
+        The paragraphs, in file order.
+    """
+    text = seed_text.replace("\r\n", "\n").replace("\r", "\n")
+    return [part.strip() for part in _BLANK_LINE.split(text) if part.strip()]
+
+
+def locate_quote(paragraphs: list[str], quote: str) -> int | None:
+    """Find the paragraph that contains a quote.
+
+    Both sides are compared after `normalize`; a quote that spans two
+    paragraphs is not found.
+
+    Args:
+        paragraphs: The seed's paragraphs, as returned by `paragraphs`.
+        quote: The quote copied from the seed.
+
+    Returns:
+        The index of the first paragraph containing the quote, or None when no
+        paragraph does (or the quote is empty).
+    """
+    needle = normalize(quote)
+    if not needle:
+        return None
+    for index, paragraph in enumerate(paragraphs):
+        if needle in normalize(paragraph):
+            return index
+    return None
+
+
+def parse_cloze(text: str) -> tuple[list[str], list[list[str]]]:
+    """Split a cloze text into its literal parts and its blanks.
+
+    A blank is written `{{answer}}` or `{{answer|alternative|...}}`. The
+    alternatives are stripped; an empty one is returned as "" so that the
+    validator can report it.
+
+    Args:
+        text: The cloze text.
+
+    Returns:
+        `(parts, blanks)`: `parts` has one more element than `blanks`, and the
+        text reads `parts[0] blank[0] parts[1] ... parts[-1]`. Each blank is
+        the list of its accepted answers, the first being the one shown.
+
+    Raises:
+        ValueError: If a brace is left outside a well-formed `{{...}}` blank
+            (unbalanced, nested or single braces).
+    """
+    parts: list[str] = []
+    blanks: list[list[str]] = []
+    start = 0
+    for match in _BLANK.finditer(text):
+        parts.append(text[start : match.start()])
+        blanks.append([alternative.strip() for alternative in match.group(1).split("|")])
+        start = match.end()
+    parts.append(text[start:])
+    for part in parts:
+        brace = next((i for i, char in enumerate(part) if char in "{}"), None)
+        if brace is not None:
+            near = part[max(0, brace - 15) : brace + 15].strip()
+            raise ValueError(f"unbalanced braces near '{near}'")
+    return parts, blanks

@@ -1,0 +1,1 @@
+"""Pure domain code: no Flask, no database; time and randomness are passed in."""
