@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 from flask.cli import FlaskGroup
+from sqlalchemy import select
 
 from quiz import create_app
 from quiz.bank.reader import SOURCE_FILE
@@ -13,8 +14,9 @@ from quiz.bank.stats import bank_stats
 from quiz.bank.validate import check, count_errors, default_seeds_dir
 from quiz.bank.validate import main as validate_main
 from quiz.config import ROOT
-from quiz.models import Role
-from quiz.services import accounts
+from quiz.db import db
+from quiz.models import ReviewLog, Role, User
+from quiz.services import accounts, study
 from quiz.services.bank_sync import sync_bank
 
 
@@ -106,3 +108,32 @@ def bank_load(path: str | None) -> None:
         sys.exit(1)
     report = sync_bank(sources, items, seeds_dir, archive_missing_sources=whole_bank)
     click.echo(str(report))
+
+
+@main.group("fsrs")
+def fsrs_group() -> None:
+    """Spaced-repetition maintenance."""
+
+
+@fsrs_group.command("optimize")
+@click.option("--all", "everyone", is_flag=True, help="Every user with review history (for cron).")
+@click.option("--email", help="One user, by e-mail.")
+def fsrs_optimize(everyone: bool, email: str | None) -> None:
+    """Fit FSRS parameters to each user's history; keep them only where they fit better."""
+    if everyone == bool(email):
+        click.echo("Error: give either --all or --email.", err=True)
+        sys.exit(2)
+    query = select(User).where(User.id.in_(select(ReviewLog.user_id)))
+    if email:
+        query = select(User).where(User.email == accounts.normalize_email(email))
+    users = db.session.scalars(query.order_by(User.id)).all()
+    if email and not users:
+        click.echo(f"Error: no user with the e-mail {email}.", err=True)
+        sys.exit(1)
+    changed = 0
+    with click.progressbar(users, label="Optimising", file=sys.stderr) as bar:
+        results = [(user.email, study.optimize_user(user)) for user in bar]
+    for address, result in results:
+        changed += result.changed
+        click.echo(f"{address}: {result.message}")
+    click.echo(f"{changed} of {len(results)} users got new parameters.")

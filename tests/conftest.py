@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import create_engine, event, text
@@ -23,6 +24,7 @@ REQUIRE_BROWSER = os.environ.get("QUIZ_REQUIRE_BROWSER") == "1"
 PASSWORD = "correct horse battery"
 TOKEN_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 TX_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 
 
 def pytest_report_header(config) -> list[str]:
@@ -219,3 +221,97 @@ def page(browser, live_server):
     page.base = live_server
     yield page
     context.close()
+
+
+def make_source(app, questions: int = 10, slug: str = "deck", facts_per_question: int = 1):
+    """Insert a source with one topic and `questions` mcq questions; return their ids.
+
+    Each question is its own fact unless `facts_per_question` > 1 groups them.
+    """
+    from sqlalchemy import insert
+
+    from quiz.models import Question, Source, Topic
+
+    with app.app_context():
+        source = Source(slug=slug, title=f"Source {slug}", citation="Test", seed_sha256="0" * 64)
+        db.session.add(source)
+        db.session.flush()
+        topic = Topic(source_id=source.id, slug="all", title="All of it", summary="", position=0)
+        db.session.add(topic)
+        db.session.flush()
+        payload = {"options": ["Right", "Wrong", "Other"], "answer": "Right"}
+        rows = [
+            dict(
+                key=f"{slug}/q{n}",
+                source_id=source.id,
+                topic_id=topic.id,
+                kind="event",
+                type="mcq",
+                difficulty=1,
+                fact=f"fact-{n // facts_per_question}",
+                prompt=f"Question {n}?",
+                payload=payload,
+                explanation=f"Because {n}.",
+                quote="A quote.",
+                passage_position=None,
+                card_front=f"Question {n}?",
+                card_back="Right",
+                content_hash=f"{n:064d}",
+                origin="bank",
+                archived=False,
+                created_at=NOW,
+                updated_at=NOW,
+            )
+            for n in range(questions)
+        ]
+        if rows:
+            db.session.execute(insert(Question), rows)
+        db.session.commit()
+        ids = db.session.scalars(
+            db.select(Question.id).where(Question.source_id == source.id).order_by(Question.id)
+        ).all()
+        return list(ids)
+
+
+def make_card_states(app, user, question_ids, due, phase: int = 2):
+    """Give the user a studied card (review phase by default) for each question."""
+    from sqlalchemy import insert
+
+    from quiz.models import CardState
+
+    rows = [
+        dict(
+            user_id=user.id,
+            question_id=qid,
+            phase=phase,
+            step=None,
+            stability=5.0,
+            difficulty=5.0,
+            due=due,
+            last_review=due - timedelta(days=5),
+            reps=3,
+            lapses=0,
+            suspended=False,
+            buried_until=None,
+            leech=False,
+            version=3,
+        )
+        for qid in question_ids
+    ]
+    with app.app_context():
+        db.session.execute(insert(CardState), rows)
+        db.session.commit()
+
+
+def load_bank(app) -> None:
+    """Load the project's real question bank into the test database."""
+    from pathlib import Path
+
+    from quiz.bank.validate import check
+    from quiz.services.bank_sync import sync_bank
+
+    root = Path(__file__).resolve().parents[1]
+    sources, items, errors = check(root / "question_bank", root / "seeds")
+    assert errors == []
+    with app.app_context():
+        sync_bank(sources, items, root / "seeds")

@@ -79,3 +79,25 @@ def test_user_create_with_unknown_role_fails(runner):
     )
     assert result.exit_code == 2
     assert "'god' is not one of" in result.output
+
+
+def test_fsrs_optimize_reports_each_user(app, runner):
+    from tests.conftest import NOW, make_source, make_user
+
+    user = make_user(app, email="learner@example.org")
+    [qid] = make_source(app, 1)
+    with app.app_context():
+        from quiz.services import study
+
+        study.review(db.session.get(User, user.id), qid, 3, "c1", 0, now=NOW)
+    result = runner.invoke(main, ["fsrs", "optimize", "--all"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("learner@example.org: Not enough history yet")
+    assert lines[-1] == "0 of 1 users got new parameters."
+
+
+def test_fsrs_optimize_needs_a_target(runner):
+    result = runner.invoke(main, ["fsrs", "optimize"])
+    assert result.exit_code == 2
+    assert "give either --all or --email" in result.output

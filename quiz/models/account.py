@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Enum, String
+from sqlalchemy import JSON, Enum, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from quiz.db import UTCDateTime, db, utcnow
@@ -28,6 +28,12 @@ class User(UserMixin, db.Model):
     # Bumped on logout and password change: cookies carrying an older value stop working.
     session_version: Mapped[int] = mapped_column(default=1)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # Study settings (see quiz.core.scheduling.Settings and quiz.core.queue.Limits).
+    new_per_day: Mapped[int] = mapped_column(default=20, server_default="20")
+    reviews_per_day: Mapped[int] = mapped_column(default=200, server_default="200")
+    desired_retention: Mapped[float] = mapped_column(default=0.9, server_default="0.9")
+    leech_action: Mapped[str] = mapped_column(String(10), default="tag", server_default="tag")
+    fsrs_parameters: Mapped[list | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def get_id(self) -> str:

@@ -1,14 +1,39 @@
-"""Web blueprints, one per feature area, and the template context."""
+"""Web blueprints, one per feature area, and the template filters."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from flask import Flask
+from flask_login import current_user
+
+
+def localtime(moment: datetime | None, fmt: str = "%a %d %b %Y, %H:%M") -> str:
+    """Format an aware datetime in the user's time zone (UTC for visitors)."""
+    if moment is None:
+        return ""
+    zone = current_user.timezone if current_user.is_authenticated else "UTC"
+    return moment.astimezone(ZoneInfo(zone)).strftime(fmt)
+
+
+def duration(seconds: int | float) -> str:
+    """Format a number of seconds as "45 s", "6 min 12 s" or "1 h 5 min"."""
+    seconds = int(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60} min"
 
 
 def init_app(app: Flask) -> None:
-    """Register the blueprints."""
+    """Register the blueprints and template filters."""
     from quiz import api
-    from quiz.web import auth, bank, main
+    from quiz.web import auth, bank, main, study
 
+    app.add_template_filter(localtime)
+    app.add_template_filter(duration)
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(bank.bp)
+    app.register_blueprint(study.bp)
     app.register_blueprint(api.bp)

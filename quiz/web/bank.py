@@ -1,6 +1,6 @@
 """Browse the question bank and read the source with every quote highlighted."""
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from sqlalchemy import func, or_, select
 
 from quiz.bank.schema import KINDS, TYPES
@@ -76,6 +76,15 @@ def browse():
         kinds=KINDS,
         types=TYPES,
     )
+
+
+@bp.get("/read")
+def read_index():
+    """Open the only source, or list the sources to read."""
+    sources = _active_sources()
+    if len(sources) == 1:
+        return redirect(url_for("bank.reader", slug=sources[0].slug))
+    return render_template("bank/sources.html", sources=sources)
 
 
 @bp.get("/read/<slug>")

@@ -4,10 +4,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from quiz.bank.validate import check
 from quiz.db import db
 from quiz.models import Question
-from quiz.services.bank_sync import sync_bank
+from tests.conftest import load_bank
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -15,10 +14,8 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def loaded(app):
     """Load the real bank; return its active questions as (id, key, quote, topic slug, type)."""
-    sources, items, errors = check(ROOT / "question_bank", ROOT / "seeds")
-    assert errors == []
+    load_bank(app)
     with app.app_context():
-        sync_bank(sources, items, ROOT / "seeds")
         return db.session.execute(
             select(Question.id, Question.key, Question.quote, Question.type).order_by(Question.id)
         ).all()

@@ -17,7 +17,7 @@ def test_register_log_in_see_home_and_log_out(page):
 
     page.get_by_role("button", name="Log out").click()
     assert page.get_by_text("You are logged out.").is_visible()
-    assert page.get_by_role("heading", name="Learn one article thoroughly.").is_visible()
+    assert page.get_by_role("heading", name="Learn one text thoroughly.").is_visible()
 
     page.get_by_role("link", name="Log in").first.click()
     page.get_by_label("E-mail").fill("mei@example.org")

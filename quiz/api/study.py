@@ -1,0 +1,145 @@
+"""Flashcards over JSON: the next card, and a review that answers with the next card."""
+
+import uuid
+
+from flask import request, url_for
+from flask_login import current_user, login_required
+
+from quiz.api import bp
+from quiz.core.scheduling import Memory
+from quiz.db import utcnow
+from quiz.errors import error_response
+from quiz.services import study
+from quiz.services.study import StudyError
+
+
+def memory_json(memory: Memory, version: int) -> dict:
+    """Return a card's scheduling state as JSON."""
+    return {
+        "phase": memory.phase.name.lower(),
+        "step": memory.step,
+        "stability": memory.stability,
+        "difficulty": memory.difficulty,
+        "due": memory.due.isoformat() if memory.due else None,
+        "last_review": memory.last_review.isoformat() if memory.last_review else None,
+        "reps": memory.reps,
+        "lapses": memory.lapses,
+        "version": version,
+    }
+
+
+def card_json(shown: study.ShownCard) -> dict:
+    """Return a card to show: its front, back, version and the four interval previews."""
+    q = shown.question
+    return {
+        "question_id": q.id,
+        "key": q.key,
+        "type": q.type,
+        "front": q.card_front,
+        "back": {
+            "answer": q.card_back,
+            "explanation": q.explanation,
+            "quote": q.quote,
+            "context_url": url_for("bank.reader", slug=q.key.split("/")[0], q=q.key) + f"#q-{q.id}",
+        },
+        "version": shown.version,
+        "client_review_id": uuid.uuid4().hex,
+        "intervals": {
+            rating.name.lower(): {"label": o.label, "due": o.memory.due.isoformat()}
+            for rating, o in shown.outcomes.items()
+        },
+        "state": memory_json(shown.memory, shown.version),
+    }
+
+
+def next_json(deck: study.Deck) -> dict:
+    """Return the deck's next card (or None) and what is left today."""
+    user, now = current_user._get_current_object(), utcnow()
+    day = study.load_day(user, deck, now)
+    first = day.queue.first
+    card = None
+    if first is not None:
+        question, state = day.cards[first.question_id]
+        card = card_json(study.show(user, question, state, now))
+    return {
+        "card": card,
+        "remaining": {
+            "review": day.queue.review,
+            "learning": day.queue.learning,
+            "new": day.queue.new,
+        },
+        "done_today": day.done,
+        "next_learning": day.queue.next_learning.isoformat() if day.queue.next_learning else None,
+    }
+
+
+def _deck(source: object, topic: object) -> study.Deck | None:
+    if (
+        not isinstance(source, str)
+        or not source
+        or (topic is not None and not isinstance(topic, str))
+    ):
+        return None
+    return study.Deck.named(source, topic or None)
+
+
+@bp.get("/study/next")
+@login_required
+def study_next():
+    """Return the next card of a deck: ?source=<slug>[&topic=<slug>]."""
+    deck = _deck(request.args.get("source"), request.args.get("topic"))
+    if deck is None:
+        return error_response(
+            422, "source: name the deck by its slug, e.g. ?source=<slug>.", field="source"
+        )
+    return next_json(deck)
+
+
+@bp.post("/study/reviews")
+@login_required
+def study_review():
+    """Apply one review and answer with the card's new state and the deck's next card."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return error_response(
+            400, "Send a JSON object with question_id, rating and client_review_id."
+        )
+    for name in ("question_id", "rating"):
+        if type(data.get(name)) is not int:
+            return error_response(422, f"{name}: must be an integer.", field=name)
+    client_review_id = data.get("client_review_id")
+    if not isinstance(client_review_id, str):
+        return error_response(422, "client_review_id: must be a string.", field="client_review_id")
+    version = data.get("version")
+    if version is not None and type(version) is not int:
+        return error_response(422, "version: must be an integer.", field="version")
+    duration = data.get("duration_ms", 0)
+    if type(duration) is not int:
+        return error_response(422, "duration_ms: must be an integer.", field="duration_ms")
+    if "source" in data:
+        deck = _deck(data["source"], data.get("topic"))
+        if deck is None:
+            return error_response(422, "source: must be a deck's slug.", field="source")
+    else:
+        deck = study.Deck.of_question(data["question_id"])
+    try:
+        result = study.review(
+            current_user._get_current_object(),
+            data["question_id"],
+            data["rating"],
+            client_review_id,
+            version,
+            duration,
+        )
+    except StudyError as error:
+        return error_response(error.status, str(error))
+    return {
+        "review": {
+            "question_id": result.question_id,
+            "rating": result.rating,
+            "replayed": result.replayed,
+            "leech": result.leech,
+            "state": memory_json(result.memory, result.version),
+        },
+        "next": next_json(deck),
+    }

@@ -1,0 +1,136 @@
+"""The study queue: which card comes next, under the daily limits.
+
+Pure: the service passes in the candidate cards it read and what was studied
+today. Order (as the product asks): due reviews first, then learning and
+relearning cards whose step is due, then new cards up to the daily limit.
+Siblings (cards sharing a fact) are buried for the day once one is answered.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from quiz.core.scheduling import Phase, Settings, next_day_start
+
+LEARN_AHEAD = timedelta(minutes=20)  # Anki's default: finish learning steps a little early
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Daily limits of new cards and of reviews.
+
+    Raises:
+        ValueError: a limit outside 0–9999.
+    """
+
+    new_per_day: int = 20
+    reviews_per_day: int = 200
+
+    def __post_init__(self) -> None:
+        for name in ("new_per_day", "reviews_per_day"):
+            if not 0 <= getattr(self, name) <= 9999:
+                raise ValueError(f"{name} must be between 0 and 9999")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A card that could be shown: studied (with a due time) or new (due None)."""
+
+    question_id: int
+    fact: str
+    phase: Phase
+    due: datetime | None
+    order: int = 0
+
+
+@dataclass(frozen=True)
+class Today:
+    """What the student did today (since the rollover): the inputs of limits and burying."""
+
+    new_done: int = 0
+    reviews_done: int = 0
+    answered: frozenset[int] = frozenset()
+    answered_facts: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Queue:
+    """Today's queue for one deck.
+
+    Attributes:
+        cards: the cards in the order they will be shown.
+        review, learning, new: how many of each kind are in `cards`.
+        next_learning: when the next learning card not yet in `cards` is due.
+    """
+
+    cards: tuple[Candidate, ...]
+    review: int
+    learning: int
+    new: int
+    next_learning: datetime | None = None
+
+    @property
+    def first(self) -> Candidate | None:
+        return self.cards[0] if self.cards else None
+
+
+def _buried(card: Candidate, today: Today) -> bool:
+    return card.fact in today.answered_facts and card.question_id not in today.answered
+
+
+def build_queue(
+    studied: Iterable[Candidate],
+    new: Iterable[Candidate],
+    today: Today,
+    now: datetime,
+    settings: Settings,
+    limits: Limits,
+) -> Queue:
+    """Order today's cards for one deck.
+
+    Args:
+        studied: cards already studied, not suspended nor buried by hand.
+        new: new cards of the deck in bank order (already studied ones excluded).
+        today: what was studied today, for the limits and sibling burying.
+        now: the current time, aware.
+        settings: time zone and rollover hour (the day's end).
+        limits: the daily limits.
+
+    Returns:
+        The queue; empty when nothing is due today.
+    """
+    end_of_day = next_day_start(now, settings)
+    reviews, learning, later = [], [], []
+    for card in studied:
+        if card.due is None or _buried(card, today):
+            continue
+        if card.phase == Phase.REVIEW:
+            if card.due < end_of_day:
+                reviews.append(card)
+        elif card.due <= now:
+            learning.append(card)
+        else:
+            later.append(card)
+    reviews.sort(key=lambda c: (c.due, c.order))
+    reviews = reviews[: max(0, limits.reviews_per_day - today.reviews_done)]
+    learning.sort(key=lambda c: (c.due, c.order))
+    fresh = []
+    new_left = max(0, limits.new_per_day - today.new_done)
+    facts_taken = set()
+    for card in sorted(new, key=lambda c: c.order):
+        if len(fresh) >= new_left:
+            break
+        if _buried(card, today) or card.fact in facts_taken:
+            continue  # one new card per fact a day: its siblings wait for tomorrow
+        facts_taken.add(card.fact)
+        fresh.append(card)
+    later.sort(key=lambda c: (c.due, c.order))
+    if not (reviews or learning or fresh) and later and later[0].due <= now + LEARN_AHEAD:
+        learning, later = later[:1], later[1:]
+    return Queue(
+        cards=tuple(reviews + learning + fresh),
+        review=len(reviews),
+        learning=len(learning),
+        new=len(fresh),
+        next_learning=later[0].due if later else None,
+    )

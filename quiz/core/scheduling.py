@@ -1,0 +1,267 @@
+"""FSRS scheduling: a card's memory, the four outcomes of a review, and the study day.
+
+Pure: no Flask, no database. The FSRS model itself is py-fsrs's; this module
+adds what an Anki user expects around it: all four outcomes computed up front
+(so each button shows its interval), a study day that rolls over at 4 am in the
+student's time zone, fuzz that is the same in the preview and when applied,
+lapse and leech counting.
+"""
+
+import math
+import random
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+from enum import IntEnum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from fsrs import Card, Rating, Scheduler, State
+from fsrs.scheduler import DEFAULT_PARAMETERS, FUZZ_RANGES
+
+LEARNING_STEPS = (timedelta(minutes=1), timedelta(minutes=10))
+RELEARNING_STEPS = (timedelta(minutes=10),)
+RETENTION_RANGE = (0.70, 0.97)
+
+
+class Phase(IntEnum):
+    """Where a card is in its life; the values of 1–3 are py-fsrs's `State`."""
+
+    NEW = 0
+    LEARNING = 1
+    REVIEW = 2
+    RELEARNING = 3
+
+
+@dataclass(frozen=True)
+class Memory:
+    """What the scheduler knows of one student's card.
+
+    Attributes:
+        phase: new, learning, review or relearning.
+        step: the learning or relearning step, None in review.
+        stability: FSRS stability in days (None before the first review).
+        difficulty: FSRS difficulty, 1–10 (None before the first review).
+        due: when the card is next due (None while new).
+        last_review: the time of the last review.
+        reps: reviews so far.
+        lapses: times the card was forgotten in review.
+    """
+
+    phase: Phase = Phase.NEW
+    step: int | None = None
+    stability: float | None = None
+    difficulty: float | None = None
+    due: datetime | None = None
+    last_review: datetime | None = None
+    reps: int = 0
+    lapses: int = 0
+
+
+@dataclass(frozen=True)
+class Settings:
+    """A student's scheduling settings, validated at construction.
+
+    Raises:
+        ValueError: retention outside 0.70–0.97, bad parameters, unknown time
+            zone, or a rollover hour outside 0–23.
+    """
+
+    desired_retention: float = 0.9
+    parameters: tuple[float, ...] = DEFAULT_PARAMETERS
+    timezone: str = "UTC"
+    rollover_hour: int = 4
+    fuzz: bool = True
+    leech_threshold: int = 8
+    maximum_interval: int = 36500
+    scheduler: Scheduler = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        low, high = RETENTION_RANGE
+        if not low <= self.desired_retention <= high:
+            raise ValueError(f"desired retention must be between {low} and {high}")
+        if not 0 <= self.rollover_hour <= 23:
+            raise ValueError("the rollover hour must be between 0 and 23")
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {self.timezone!r}") from None
+        scheduler = Scheduler(
+            parameters=tuple(self.parameters),
+            desired_retention=self.desired_retention,
+            learning_steps=LEARNING_STEPS,
+            relearning_steps=RELEARNING_STEPS,
+            maximum_interval=self.maximum_interval,
+            enable_fuzzing=False,  # fuzz is applied here, seeded, so previews match
+        )
+        object.__setattr__(self, "scheduler", scheduler)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of rating a card: its new memory and how to show it on the button."""
+
+    rating: Rating
+    memory: Memory
+    interval: timedelta
+    label: str
+    lapsed: bool
+    leech: bool
+
+
+def study_day(moment: datetime, settings: Settings) -> date:
+    """Return the study day of a moment: the local date, with days starting at the rollover hour.
+
+    Args:
+        moment: an aware datetime.
+        settings: gives the time zone and the rollover hour.
+
+    Returns:
+        The date of the study day (a review at 2 am belongs to the day before).
+    """
+    local = moment.astimezone(ZoneInfo(settings.timezone))
+    return (local - timedelta(hours=settings.rollover_hour)).date()
+
+
+def day_start(day: date, settings: Settings) -> datetime:
+    """Return the UTC moment a study day begins (its rollover hour, local time)."""
+    local = datetime.combine(day, time(settings.rollover_hour), tzinfo=ZoneInfo(settings.timezone))
+    return local.astimezone(UTC)
+
+
+def next_day_start(now: datetime, settings: Settings) -> datetime:
+    """Return when the current study day ends: cards buried "until tomorrow" come back then."""
+    return day_start(study_day(now, settings) + timedelta(days=1), settings)
+
+
+def _to_card(memory: Memory, card_id: int, now: datetime) -> Card:
+    if memory.phase == Phase.NEW:
+        return Card(card_id=card_id, state=State.Learning, step=0, due=now)
+    return Card(
+        card_id=card_id,
+        state=State(int(memory.phase)),
+        step=memory.step,
+        stability=memory.stability,
+        difficulty=memory.difficulty,
+        due=memory.due,
+        last_review=memory.last_review,
+    )
+
+
+def _fuzz_days(days: int, rng: random.Random, maximum: int) -> int:
+    """Spread a review interval as py-fsrs does, so cards learnt together drift apart."""
+    if days < 2.5:
+        return days
+    delta = 1.0
+    for band in FUZZ_RANGES:
+        delta += band["factor"] * max(min(float(days), band["end"]) - band["start"], 0.0)
+    low, high = max(2, round(days - delta)), min(round(days + delta), maximum)
+    low = min(low, high)
+    return min(round(rng.random() * (high - low + 1) + low), maximum)
+
+
+def interval_label(interval: timedelta) -> str:
+    """Return an interval as a button shows it: "1m", "10m", "3h", "4d", "2.5mo", "1.2y"."""
+    seconds = max(interval.total_seconds(), 0)
+    if seconds < 3600:
+        return f"{max(1, round(seconds / 60))}m"
+    if seconds < 86400:
+        return f"{round(seconds / 3600)}h"
+    days = seconds / 86400
+    if days < 30:
+        return f"{round(days)}d"
+    if days < 365:
+        return f"{days / 30:.1f}".rstrip("0").rstrip(".") + "mo"
+    return f"{days / 365:.1f}".rstrip("0").rstrip(".") + "y"
+
+
+def next_states(memory: Memory, now: datetime, settings: Settings, card_id: int) -> dict:
+    """Compute the outcome of each of the four ratings, as Anki's `next_states` does.
+
+    Review intervals are whole days, counted in study days and due at the
+    rollover hour; fuzz (when on) is seeded by the card and its review count,
+    so the interval shown on a button is the one applied.
+
+    Args:
+        memory: the card's memory now.
+        now: the review time, aware.
+        settings: the student's settings.
+        card_id: the card's id (seeds the fuzz).
+
+    Returns:
+        A dict Rating → Outcome for Again, Hard, Good and Easy.
+
+    Raises:
+        ValueError: `now` is naive.
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    now = now.astimezone(UTC)
+    card = _to_card(memory, card_id, now)
+    outcomes = {}
+    for rating in Rating:
+        new, _log = settings.scheduler.review_card(card, rating, now)
+        due, label = new.due, interval_label(new.due - now)
+        if new.state == State.Review:
+            days = max(1, math.floor((due - now).total_seconds() / 86400))
+            if settings.fuzz:
+                seed = f"{card_id}:{memory.reps}:{int(rating)}"
+                days = _fuzz_days(days, random.Random(seed), settings.maximum_interval)
+            due = day_start(study_day(now, settings) + timedelta(days=days), settings)
+            label = interval_label(timedelta(days=days))
+        lapsed = memory.phase == Phase.REVIEW and rating == Rating.Again
+        lapses = memory.lapses + (1 if lapsed else 0)
+        result = Memory(
+            phase=Phase(int(new.state)),
+            step=new.step,
+            stability=new.stability,
+            difficulty=new.difficulty,
+            due=due,
+            last_review=now,
+            reps=memory.reps + 1,
+            lapses=lapses,
+        )
+        outcomes[rating] = Outcome(
+            rating=rating,
+            memory=result,
+            interval=due - now,
+            label=label,
+            lapsed=lapsed,
+            leech=lapsed and lapses >= settings.leech_threshold,
+        )
+    return outcomes
+
+
+def retrievability(memory: Memory, now: datetime, settings: Settings) -> float:
+    """Return the predicted probability of recall now (0 for a card never reviewed)."""
+    if memory.phase == Phase.NEW or memory.stability is None or memory.last_review is None:
+        return 0.0
+    card = _to_card(memory, 0, now)
+    return float(settings.scheduler.get_card_retrievability(card, now.astimezone(UTC)))
+
+
+def memory_to_dict(memory: Memory) -> dict:
+    """Serialize a memory to JSON-able values (for the review log and undo)."""
+    return {
+        "phase": int(memory.phase),
+        "step": memory.step,
+        "stability": memory.stability,
+        "difficulty": memory.difficulty,
+        "due": memory.due.isoformat() if memory.due else None,
+        "last_review": memory.last_review.isoformat() if memory.last_review else None,
+        "reps": memory.reps,
+        "lapses": memory.lapses,
+    }
+
+
+def memory_from_dict(data: dict) -> Memory:
+    """Rebuild a memory serialized by `memory_to_dict`."""
+    return replace(
+        Memory(),
+        phase=Phase(data["phase"]),
+        step=data["step"],
+        stability=data["stability"],
+        difficulty=data["difficulty"],
+        due=datetime.fromisoformat(data["due"]) if data["due"] else None,
+        last_review=datetime.fromisoformat(data["last_review"]) if data["last_review"] else None,
+        reps=data["reps"],
+        lapses=data["lapses"],
+    )

@@ -1,0 +1,119 @@
+// Flashcard keyboard flow: Space/Enter reveals, 1-4 rate, U undoes; cards swap without reloads.
+// Every action is a plain link or form first; this file only makes them faster.
+"use strict";
+
+(() => {
+  const root = () => document.getElementById("study");
+
+  async function swap(url, options) {
+    const study = root();
+    study.setAttribute("aria-busy", "true");
+    try {
+      const response = await fetch(url, {
+        ...options,
+        headers: { "X-Fragment": "1", ...(options && options.headers) },
+        credentials: "same-origin",
+      });
+      if (!response.ok && response.status !== 409) throw new Error(String(response.status));
+      const html = await response.text();
+      const holder = document.createElement("div");
+      holder.innerHTML = html;
+      const next = holder.querySelector("#study");
+      if (!next) throw new Error("no card in response");
+      study.replaceWith(next);
+      const heading = next.querySelector(".front, #summary-title");
+      if (heading) heading.setAttribute("tabindex", "-1");
+      const input = next.querySelector("#type-in input[type=text]");
+      if (input) input.focus();
+      else if (heading) heading.focus({ preventScroll: true });
+    } catch (error) {
+      // Fall back to an ordinary navigation: the server renders the same page.
+      if (options && options.method === "POST") window.location.reload();
+      else window.location.href = url;
+    }
+  }
+
+  function reveal() {
+    const study = root();
+    if (!study || study.dataset.revealed === "true" || study.dataset.done) return;
+    const typeIn = study.querySelector("#type-in");
+    const typed = typeIn && [...typeIn.querySelectorAll("input[type=text]")].some((i) => i.value.trim());
+    if (typed) {
+      submitTypeIn(typeIn);
+      return;
+    }
+    study.dataset.revealed = "true";
+    study.querySelector("#back").hidden = false;
+    study.querySelector("#ratings").hidden = false;
+    for (const el of study.querySelectorAll(".reveal-row, #type-in")) el.hidden = true;
+    const focus = study.querySelector(".rate.suggested") || study.querySelector(".rate-good");
+    if (focus) focus.focus({ preventScroll: true });
+  }
+
+  function submitTypeIn(form) {
+    const url = new URL(form.action, window.location.href);
+    for (const [name, value] of new FormData(form)) url.searchParams.append(name, value);
+    swap(url.toString(), { method: "GET" });
+  }
+
+  function rate(button) {
+    const form = button.form;
+    const data = new FormData(form);
+    data.set("rating", button.value);
+    const shownAt = Number(root().dataset.shownAt || 0);
+    if (shownAt) data.set("duration_ms", String(Math.max(0, Date.now() - shownAt)));
+    swap(form.action, { method: "POST", body: data });
+  }
+
+  function post(form) {
+    swap(form.action, { method: "POST", body: new FormData(form) });
+  }
+
+  document.addEventListener("click", (event) => {
+    const study = root();
+    if (!study) return;
+    const target = event.target.closest("a, button");
+    if (!target || !study.contains(target)) return;
+    if (target.id === "reveal") {
+      event.preventDefault();
+      reveal();
+    } else if (target.matches(".rate")) {
+      event.preventDefault();
+      rate(target);
+    } else if (target.form && target.form.id === "undo-form") {
+      event.preventDefault();
+      post(target.form);
+    }
+  });
+
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (form.id === "type-in") {
+      event.preventDefault();
+      submitTypeIn(form);
+    }
+  });
+
+  document.addEventListener("keydown", (event) => {
+    const study = root();
+    if (!study || event.ctrlKey || event.metaKey || event.altKey) return;
+    const typing = event.target.closest("input, textarea, select");
+    if (typing) return; // Enter in the type-in box submits it
+    const revealed = study.dataset.revealed === "true";
+    const key = event.key.toLowerCase();
+    if ((key === " " || key === "enter") && !revealed && !study.dataset.done) {
+      event.preventDefault();
+      reveal();
+    } else if (revealed && ["1", "2", "3", "4"].includes(key)) {
+      event.preventDefault();
+      const button = study.querySelector(`.rate[data-key="${key}"]`);
+      if (button) rate(button);
+    } else if (key === "u") {
+      const form = study.querySelector("#undo-form");
+      if (form) {
+        event.preventDefault();
+        post(form);
+      }
+    }
+  });
+})();

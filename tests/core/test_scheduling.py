@@ -1,0 +1,209 @@
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from fsrs import Card, Rating, Scheduler, State
+
+from quiz.core.scheduling import (
+    Memory,
+    Phase,
+    Settings,
+    day_start,
+    interval_label,
+    memory_from_dict,
+    memory_to_dict,
+    next_states,
+    retrievability,
+    study_day,
+)
+
+T0 = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+NO_FUZZ = Settings(fuzz=False)
+
+
+def test_first_review_of_a_new_card_gives_the_four_known_outcomes():
+    outcomes = next_states(Memory(), T0, NO_FUZZ, card_id=1)
+    assert {r: o.interval for r, o in outcomes.items() if r != Rating.Easy} == {
+        Rating.Again: timedelta(minutes=1),
+        Rating.Hard: timedelta(minutes=5, seconds=30),
+        Rating.Good: timedelta(minutes=10),
+    }
+    easy = outcomes[Rating.Easy]
+    assert easy.memory.phase == Phase.REVIEW
+    assert easy.label == "8d"
+    # 8 study days later, at the 4 am rollover (UTC here)
+    assert easy.memory.due == datetime(2026, 3, 10, 4, 0, tzinfo=UTC)
+    assert [o.label for o in outcomes.values()] == ["1m", "6m", "10m", "8d"]
+
+
+SEQUENCES = [
+    [Rating.Good, Rating.Good, Rating.Good, Rating.Good, Rating.Good],
+    [Rating.Again, Rating.Good, Rating.Good, Rating.Hard, Rating.Easy, Rating.Again, Rating.Good],
+    [Rating.Easy, Rating.Easy, Rating.Again, Rating.Hard, Rating.Good],
+]
+
+
+@pytest.mark.parametrize("ratings", SEQUENCES)
+def test_memory_and_intervals_match_py_fsrs_exactly(ratings):
+    reference = Scheduler(enable_fuzzing=False)
+    card = Card(card_id=7, due=T0)
+    memory, now = Memory(), T0
+    for rating in ratings:
+        expected, _ = reference.review_card(card, rating, now)
+        outcome = next_states(memory, now, NO_FUZZ, card_id=7)[rating]
+        got = outcome.memory
+        assert got.phase == Phase(int(expected.state))
+        assert got.step == expected.step
+        assert got.stability == pytest.approx(expected.stability, abs=1e-12)
+        assert got.difficulty == pytest.approx(expected.difficulty, abs=1e-12)
+        if expected.state == State.Review:
+            # py-fsrs counts whole days from the review; we count study days, due at 4 am.
+            days = (expected.due - now).days
+            assert study_day(got.due, NO_FUZZ) - study_day(now, NO_FUZZ) == timedelta(days=days)
+            assert got.due == day_start(study_day(now, NO_FUZZ) + timedelta(days=days), NO_FUZZ)
+        else:
+            assert got.due == expected.due
+        # the next review happens when the card is due (py-fsrs's card keeps its own due)
+        card, memory, now = expected, got, max(got.due, expected.due)
+
+
+def test_a_lapse_is_counted_and_the_eighth_makes_a_leech():
+    memory = Memory(
+        phase=Phase.REVIEW,
+        stability=10.0,
+        difficulty=5.0,
+        due=T0,
+        last_review=T0 - timedelta(days=10),
+        reps=20,
+        lapses=7,
+    )
+    outcomes = next_states(memory, T0, NO_FUZZ, card_id=3)
+    again = outcomes[Rating.Again]
+    assert again.lapsed and again.leech
+    assert again.memory.lapses == 8
+    assert again.memory.phase == Phase.RELEARNING
+    assert not outcomes[Rating.Good].lapsed
+    assert outcomes[Rating.Good].memory.lapses == 7
+    assert not next_states(
+        Memory(
+            phase=Phase.LEARNING,
+            step=0,
+            stability=1.0,
+            difficulty=5.0,
+            due=T0,
+            last_review=T0,
+            lapses=9,
+        ),
+        T0,
+        NO_FUZZ,
+        3,
+    )[Rating.Again].lapsed  # forgetting while still learning is not a lapse
+
+
+def test_fuzz_is_seeded_so_the_preview_is_what_gets_applied():
+    settings = Settings(fuzz=True)
+    memory = Memory(
+        phase=Phase.REVIEW,
+        stability=40.0,
+        difficulty=5.0,
+        due=T0,
+        last_review=T0 - timedelta(days=40),
+        reps=5,
+    )
+    first = next_states(memory, T0, settings, card_id=11)
+    again = next_states(memory, T0, settings, card_id=11)
+    assert first == again
+    spread = {
+        next_states(memory, T0, settings, card_id=c)[Rating.Good].memory.due for c in range(30)
+    }
+    assert len(spread) > 1  # fuzz does spread cards learnt together
+    unfuzzed = next_states(memory, T0, NO_FUZZ, card_id=11)[Rating.Good].interval.days
+    for due in spread:
+        assert abs((due - T0).days - unfuzzed) <= max(2, unfuzzed * 0.1)
+
+
+@pytest.mark.parametrize(
+    ("moment", "zone", "day"),
+    [
+        (datetime(2026, 3, 2, 3, 59, tzinfo=UTC), "UTC", date(2026, 3, 1)),
+        (datetime(2026, 3, 2, 4, 0, tzinfo=UTC), "UTC", date(2026, 3, 2)),
+        # 02:30 in Shanghai (UTC+8) is still the day before
+        (datetime(2026, 3, 1, 18, 30, tzinfo=UTC), "Asia/Shanghai", date(2026, 3, 1)),
+        (datetime(2026, 3, 1, 20, 30, tzinfo=UTC), "Asia/Shanghai", date(2026, 3, 2)),
+        # New York, the night the clocks change (8 March 2026)
+        (datetime(2026, 3, 8, 8, 30, tzinfo=UTC), "America/New_York", date(2026, 3, 8)),
+    ],
+)
+def test_the_study_day_rolls_over_at_4_am_local(moment, zone, day):
+    assert study_day(moment, Settings(timezone=zone)) == day
+
+
+def test_day_start_is_4_am_local_in_utc():
+    assert day_start(date(2026, 3, 2), Settings(timezone="Asia/Shanghai")) == datetime(
+        2026, 3, 1, 20, 0, tzinfo=UTC
+    )
+
+
+def test_a_review_before_the_rollover_counts_from_the_previous_day():
+    late = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)  # 2 am: still 2 March's study day
+    memory = Memory(
+        phase=Phase.REVIEW,
+        stability=1.2,
+        difficulty=5.0,
+        due=late,
+        last_review=late - timedelta(days=1),
+        reps=3,
+    )
+    good = next_states(memory, late, NO_FUZZ, 5)[Rating.Good]
+    days = int(good.label.rstrip("d"))
+    assert good.memory.due == datetime(2026, 3, 2, 4, 0, tzinfo=UTC) + timedelta(days=days)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ({"desired_retention": 0.69}, "desired retention must be between 0.7 and 0.97"),
+        ({"desired_retention": 0.98}, "desired retention must be between 0.7 and 0.97"),
+        ({"timezone": "Mars/Olympus"}, "unknown time zone 'Mars/Olympus'"),
+        ({"rollover_hour": 24}, "the rollover hour must be between 0 and 23"),
+        ({"parameters": (1.0,) * 3}, "Expected 21 parameters"),
+    ],
+)
+def test_settings_are_validated_at_construction(value, message):
+    with pytest.raises(ValueError, match=message.replace("(", r"\(")):
+        Settings(**value)
+
+
+def test_retrievability_is_zero_for_new_and_falls_with_time():
+    assert retrievability(Memory(), T0, NO_FUZZ) == 0.0
+    memory = Memory(
+        phase=Phase.REVIEW, stability=10.0, difficulty=5.0, due=T0, last_review=T0, reps=1
+    )
+    now = retrievability(memory, T0, NO_FUZZ)
+    later = retrievability(memory, T0 + timedelta(days=10), NO_FUZZ)
+    assert now == pytest.approx(1.0)
+    assert later == pytest.approx(0.9, abs=1e-9)  # stability is the 90 % recall interval
+
+
+def test_memory_survives_serialization():
+    memory = next_states(Memory(), T0, NO_FUZZ, 1)[Rating.Easy].memory
+    assert memory_from_dict(memory_to_dict(memory)) == memory
+
+
+@pytest.mark.parametrize(
+    ("interval", "label"),
+    [
+        (timedelta(seconds=20), "1m"),
+        (timedelta(minutes=10), "10m"),
+        (timedelta(hours=5), "5h"),
+        (timedelta(days=4), "4d"),
+        (timedelta(days=75), "2.5mo"),
+        (timedelta(days=438), "1.2y"),
+    ],
+)
+def test_interval_labels(interval, label):
+    assert interval_label(interval) == label
+
+
+def test_naive_time_is_refused():
+    with pytest.raises(ValueError, match="timezone-aware"):
+        next_states(Memory(), datetime(2026, 3, 2), NO_FUZZ, 1)
