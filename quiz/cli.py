@@ -16,7 +16,7 @@ from quiz.bank.validate import main as validate_main
 from quiz.config import ROOT
 from quiz.db import db
 from quiz.models import ReviewLog, Role, User
-from quiz.services import accounts, study
+from quiz.services import accounts, quizzes, study
 from quiz.services.bank_sync import sync_bank
 
 
@@ -137,3 +137,14 @@ def fsrs_optimize(everyone: bool, email: str | None) -> None:
         changed += result.changed
         click.echo(f"{address}: {result.message}")
     click.echo(f"{changed} of {len(results)} users got new parameters.")
+
+
+@main.group()
+def attempts() -> None:
+    """Quiz attempts."""
+
+
+@attempts.command("close-overdue")
+def attempts_close_overdue() -> None:
+    """Close every attempt past its deadline and grace period, grading what was saved."""
+    click.echo(f"{quizzes.close_overdue()} overdue attempts closed.")

@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
+from flask import current_app, has_app_context
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, TypeDecorator, event
 from sqlalchemy.engine import Engine
@@ -40,7 +41,11 @@ class UTCDateTime(TypeDecorator):
 
 
 def utcnow() -> datetime:
-    """Return the current time, timezone-aware in UTC."""
+    """Return the current time, aware in UTC (tests freeze it with app.config["CLOCK"])."""
+    if has_app_context():
+        clock = current_app.config.get("CLOCK")
+        if clock is not None:
+            return clock()
     return datetime.now(UTC)
 
 

@@ -2,13 +2,17 @@
 
 from quiz.models.account import LoginFailure, Role, User
 from quiz.models.bank import Passage, Question, Source, Topic
+from quiz.models.quizzes import Answer, Attempt, Quiz
 from quiz.models.study import CardState, ReviewLog
 
 __all__ = [
+    "Answer",
+    "Attempt",
     "CardState",
     "LoginFailure",
     "Passage",
     "Question",
+    "Quiz",
     "ReviewLog",
     "Role",
     "Source",

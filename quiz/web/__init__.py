@@ -28,7 +28,7 @@ def duration(seconds: int | float) -> str:
 def init_app(app: Flask) -> None:
     """Register the blueprints and template filters."""
     from quiz import api
-    from quiz.web import auth, bank, main, study
+    from quiz.web import auth, bank, main, quizzes, study
 
     app.add_template_filter(localtime)
     app.add_template_filter(duration)
@@ -36,4 +36,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(bank.bp)
     app.register_blueprint(study.bp)
+    app.register_blueprint(quizzes.bp)
     app.register_blueprint(api.bp)

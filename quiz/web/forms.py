@@ -1,11 +1,22 @@
-"""WTForms for accounts and settings."""
+"""WTForms for accounts, settings and practice quizzes."""
 
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, EmailField, IntegerField, PasswordField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import EqualTo, InputRequired, Length, NumberRange
+from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from quiz.services.accounts import PASSWORD_MAX, PASSWORD_MIN
 
@@ -61,3 +72,43 @@ class StudySettingsForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.timezone.choices = sorted(available_timezones())
+
+
+def _choices(pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class CheckboxesField(SelectMultipleField):
+    """A multiple choice shown as a list of checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class PracticeQuizForm(FlaskForm):
+    topics = CheckboxesField("Topics", coerce=str)
+    kinds = CheckboxesField("Kinds of question", coerce=str)
+    types = CheckboxesField("Question types", coerce=str)
+    difficulties = CheckboxesField(
+        "Difficulty", coerce=int, choices=_choices([(1, "Easy"), (2, "Medium"), (3, "Hard")])
+    )
+    count = IntegerField(
+        "Number of questions",
+        default=10,
+        validators=[InputRequired(), NumberRange(5, 50, "Ask for 5 to 50 questions.")],
+    )
+    feedback = RadioField(
+        "Feedback",
+        default="deferred",
+        choices=_choices(
+            [
+                ("deferred", "At the end: a score, then every answer explained"),
+                ("immediate", "After each question: check it and see why"),
+            ]
+        ),
+    )
+    time_limit = IntegerField(
+        "Time limit in minutes (optional)",
+        validators=[Optional(), NumberRange(1, 300, "Use 1 to 300 minutes, or leave it empty.")],
+    )
+    shuffle = BooleanField("Shuffle the answer options", default=True)

@@ -1,0 +1,182 @@
+"""Quiz attempts over JSON: start, read a question, save an answer, finish, read the result.
+
+While an attempt is open nothing here carries a right answer: a question is
+sent as its prompt and layout (shuffled options, lefts, text around blanks).
+"""
+
+from flask import request
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from quiz.api import bp
+from quiz.core.grading import grade
+from quiz.core.quizbuild import Rules
+from quiz.db import db
+from quiz.errors import error_response
+from quiz.models import Answer, Question
+from quiz.services import quizzes
+from quiz.services.quizzes import QuizError
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+def _error(error: QuizError):
+    return error_response(
+        error.status, str(error), **({"field": error.field} if error.field else {})
+    )
+
+
+def attempt_json(attempt) -> dict:
+    """Return an attempt's public fields."""
+    return {
+        "id": attempt.id,
+        "state": attempt.state,
+        "started_at": attempt.started_at.isoformat(),
+        "deadline": attempt.deadline.isoformat() if attempt.deadline else None,
+        "finished_at": attempt.finished_at.isoformat() if attempt.finished_at else None,
+        "questions": len(attempt.question_order),
+        "score": attempt.score,
+        "max_score": attempt.max_score,
+        "feedback": attempt.quiz.feedback,
+    }
+
+
+@bp.post("/attempts")
+@login_required
+def start_attempt():
+    """Build a practice quiz from the body's rules and start it."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return error_response(400, "Send a JSON object with source, count and optional filters.")
+    try:
+        rules = Rules(
+            topics=tuple(data.get("topics") or ()),
+            kinds=tuple(data.get("kinds") or ()),
+            types=tuple(data.get("types") or ()),
+            difficulties=tuple(data.get("difficulties") or ()),
+            count=data.get("count", 10),
+        )
+        settings = quizzes.Settings(
+            feedback=data.get("feedback", "deferred"),
+            time_limit_min=data.get("time_limit"),
+            shuffle=bool(data.get("shuffle", True)),
+        )
+        if not isinstance(data.get("source"), str):
+            raise QuizError("source: name the source by its slug.", 422, "source")
+        attempt = quizzes.start_practice(_user(), data["source"], rules, settings)
+    except QuizError as error:
+        return _error(error)
+    except (TypeError, ValueError) as error:
+        message = str(error)
+        return error_response(422, message, field=message.split(":")[0] if ":" in message else None)
+    return attempt_json(attempt), 201
+
+
+@bp.get("/attempts/<int:attempt_id>")
+@login_required
+def get_attempt(attempt_id: int):
+    """Return an attempt's state."""
+    try:
+        return attempt_json(quizzes.get_attempt(_user(), attempt_id))
+    except QuizError as error:
+        return _error(error)
+
+
+@bp.get("/attempts/<int:attempt_id>/questions/<int:number>")
+@login_required
+def get_question(attempt_id: int, number: int):
+    """Return one question of an open attempt, without its answer."""
+    try:
+        attempt = quizzes.get_attempt(_user(), attempt_id)
+    except QuizError as error:
+        return _error(error)
+    if attempt.state != "in_progress":
+        return error_response(409, "This attempt is finished: read its result instead.")
+    if not 1 <= number <= len(attempt.question_order):
+        return error_response(404, "This attempt has no such question.")
+    qid = attempt.question_order[number - 1]
+    q, answer = db.session.execute(
+        select(Question, Answer)
+        .join(Answer, Answer.question_id == Question.id)
+        .where(Question.id == qid, Answer.attempt_id == attempt.id)
+    ).one()
+    body = {
+        "number": number,
+        "question_id": q.id,
+        "type": q.type,
+        "prompt": q.prompt,
+        "layout": attempt.layout[str(q.id)],
+        "response": answer.response,
+        "sequence": answer.sequence,
+        "flagged": answer.flagged,
+        "checked": answer.checked,
+    }
+    if answer.checked:  # immediate feedback: this one question is over, its answer may show
+        body["feedback"] = {
+            "points": answer.points,
+            "message": grade(q.type, q.payload, answer.response).message,
+            "right_answer": q.card_back,
+            "explanation": q.explanation,
+        }
+    return body
+
+
+@bp.put("/attempts/<int:attempt_id>/answers/<int:question_id>")
+@login_required
+def put_answer(attempt_id: int, question_id: int):
+    """Save a response: {response, sequence, flagged?}; a stale sequence gets 409."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return error_response(400, "Send a JSON object with response and sequence.")
+    if type(data.get("sequence")) is not int:
+        return error_response(422, "sequence: must be an integer.", field="sequence")
+    flagged = data.get("flagged")
+    if flagged is not None and not isinstance(flagged, bool):
+        return error_response(422, "flagged: must be true or false.", field="flagged")
+    try:
+        answer = quizzes.save_answer(
+            _user(), attempt_id, question_id, data.get("response"), data["sequence"], flagged
+        )
+    except QuizError as error:
+        return _error(error)
+    return {"sequence": answer.sequence, "saved_at": answer.saved_at.isoformat()}
+
+
+@bp.post("/attempts/<int:attempt_id>/finish")
+@login_required
+def finish_attempt(attempt_id: int):
+    """Submit the attempt; calling again returns the same result."""
+    try:
+        return attempt_json(quizzes.finish(_user(), attempt_id))
+    except QuizError as error:
+        return _error(error)
+
+
+@bp.get("/attempts/<int:attempt_id>/result")
+@login_required
+def get_result(attempt_id: int):
+    """Return a finished attempt with every question, response, right answer and points."""
+    try:
+        attempt, reviewed = quizzes.review_attempt(_user(), attempt_id)
+    except QuizError as error:
+        return _error(error)
+    return {
+        "attempt": attempt_json(attempt),
+        "questions": [
+            {
+                "number": r.number,
+                "question_id": r.question.id,
+                "type": r.question.type,
+                "topic": r.question.topic.slug,
+                "prompt": r.question.prompt,
+                "response": r.answer.response,
+                "points": r.answer.points,
+                "right_answer": r.question.card_back,
+                "explanation": r.question.explanation,
+                "quote": r.question.quote,
+            }
+            for r in reviewed
+        ],
+    }

@@ -1,0 +1,450 @@
+"""Quiz attempts: start, save answers, check, finish exactly once, close overdue, review.
+
+The server's clock decides: an answer after the deadline plus the grace period
+is refused and the attempt is closed with what was saved. Every write is one
+transaction; a save names the sequence it was made from, so a stale page or a
+double submit is refused (409) and never applied twice.
+"""
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, select, update
+
+from quiz.core.grading import Grade, ResponseError, grade, is_blank
+from quiz.core.quizbuild import Candidate, NotEnoughQuestions, Rules, layout, pick
+from quiz.core.scheduling import Phase
+from quiz.db import db, utcnow, write_transaction
+from quiz.models import Answer, Attempt, CardState, Question, Quiz, Source, Topic, User
+
+GRACE = timedelta(seconds=60)
+
+
+class QuizError(Exception):
+    """A quiz action that cannot be done; `status` is the HTTP status to answer with."""
+
+    def __init__(self, message: str, status: int = 422, field: str | None = None):
+        super().__init__(message)
+        self.status = status
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How a practice quiz runs."""
+
+    feedback: str = "deferred"  # or "immediate": check each answer as you go
+    time_limit_min: int | None = None
+    shuffle: bool = True
+
+    def __post_init__(self) -> None:
+        if self.feedback not in ("immediate", "deferred"):
+            raise QuizError("feedback: choose immediate or deferred.", field="feedback")
+        if self.time_limit_min is not None and not 1 <= self.time_limit_min <= 300:
+            raise QuizError("time_limit: use 1 to 300 minutes, or none.", field="time_limit")
+
+
+def start_practice(
+    user: User,
+    source_slug: str,
+    rules: Rules,
+    settings: Settings,
+    now: datetime | None = None,
+    rng: random.Random | None = None,
+) -> Attempt:
+    """Build a practice quiz from the rules and start its attempt, in one transaction.
+
+    Raises:
+        QuizError: unknown source (404) or not enough questions (422).
+    """
+    now = now or utcnow()
+    rng = rng or random.SystemRandom()
+    with write_transaction() as session:
+        source = session.scalars(
+            select(Source).where(Source.slug == source_slug, Source.archived.is_(False))
+        ).one_or_none()
+        if source is None:
+            raise QuizError("There is no such source.", 404, "source")
+        rows = session.execute(
+            select(Question, Topic.slug)
+            .join(Topic, Topic.id == Question.topic_id)
+            .where(
+                Question.source_id == source.id,
+                Question.archived.is_(False),
+                Question.origin == "bank",
+            )
+        ).all()
+        pool = [Candidate(q.id, q.fact, topic, q.kind, q.type, q.difficulty) for q, topic in rows]
+        try:
+            chosen = pick(pool, rules, rng)
+        except NotEnoughQuestions as error:
+            raise QuizError(str(error), 422, "count") from None
+        questions = {q.id: q for q, _ in rows}
+        quiz = Quiz(
+            owner_id=user.id,
+            source_id=source.id,
+            kind="practice",
+            title=f"Practice: {source.title}",
+            rules=rules.to_dict(),
+            time_limit_s=settings.time_limit_min * 60 if settings.time_limit_min else None,
+            feedback=settings.feedback,
+            shuffle=settings.shuffle,
+        )
+        session.add(quiz)
+        session.flush()
+        attempt = _new_attempt(session, quiz, user, chosen, questions, now, rng)
+    return attempt
+
+
+def start_fixed(
+    user: User,
+    question_ids: list[int],
+    settings: Settings,
+    title: str = "Practice",
+    now: datetime | None = None,
+    rng: random.Random | None = None,
+) -> Attempt:
+    """Start a practice attempt on a fixed list of bank questions of one source, in that order.
+
+    Raises:
+        QuizError: an unknown or archived question, or questions of several sources (422).
+    """
+    now = now or utcnow()
+    rng = rng or random.SystemRandom()
+    with write_transaction() as session:
+        questions = {
+            q.id: q
+            for q in session.scalars(
+                select(Question).where(Question.id.in_(question_ids), Question.archived.is_(False))
+            )
+        }
+        if len(questions) != len(set(question_ids)) or not question_ids:
+            raise QuizError("Some of these questions do not exist.", 422, "question_ids")
+        sources = {q.source_id for q in questions.values()}
+        if len(sources) != 1:
+            raise QuizError("A quiz takes questions from one source.", 422, "question_ids")
+        quiz = Quiz(
+            owner_id=user.id,
+            source_id=sources.pop(),
+            kind="practice",
+            title=title,
+            rules={},
+            question_ids=list(question_ids),
+            time_limit_s=settings.time_limit_min * 60 if settings.time_limit_min else None,
+            feedback=settings.feedback,
+            shuffle=settings.shuffle,
+        )
+        session.add(quiz)
+        session.flush()
+        attempt = _new_attempt(session, quiz, user, list(question_ids), questions, now, rng)
+    return attempt
+
+
+def _new_attempt(session, quiz: Quiz, user: User, chosen, questions, now, rng) -> Attempt:
+    deadline = now + timedelta(seconds=quiz.time_limit_s) if quiz.time_limit_s else None
+    attempt = Attempt(
+        quiz_id=quiz.id,
+        user_id=user.id,
+        started_at=now,
+        deadline=deadline,
+        state="in_progress",
+        max_score=float(len(chosen)),
+        question_order=chosen,
+        layout={
+            str(qid): layout(questions[qid].type, questions[qid].payload, rng, quiz.shuffle)
+            for qid in chosen
+        },
+    )
+    session.add(attempt)
+    session.flush()
+    session.add_all(
+        Answer(attempt_id=attempt.id, question_id=qid, topic_id=questions[qid].topic_id)
+        for qid in chosen
+    )
+    return attempt
+
+
+def is_overdue(attempt: Attempt, now: datetime) -> bool:
+    """Tell whether an open attempt is past its deadline and the grace period."""
+    return (
+        attempt.state == "in_progress"
+        and attempt.deadline is not None
+        and now > attempt.deadline + GRACE
+    )
+
+
+def get_attempt(user: User, attempt_id: int, now: datetime | None = None) -> Attempt:
+    """Return the user's attempt, closing it first if its time ran out.
+
+    Raises:
+        QuizError: not the user's attempt, or no such attempt (404).
+    """
+    now = now or utcnow()
+    attempt = db.session.scalars(
+        select(Attempt).where(Attempt.id == attempt_id, Attempt.user_id == user.id)
+    ).one_or_none()
+    if attempt is None:
+        raise QuizError("There is no such attempt.", 404)
+    if is_overdue(attempt, now):
+        attempt = finish(user, attempt_id, now, closed_by="deadline")
+    return attempt
+
+
+def save_answer(
+    user: User,
+    attempt_id: int,
+    question_id: int,
+    response: object,
+    sequence: int,
+    flagged: bool | None = None,
+    now: datetime | None = None,
+) -> Answer:
+    """Save one response (and the flag) if the page it came from is current.
+
+    Args:
+        response: in the grader's shape for the question type (None: blank).
+        sequence: the answer's sequence number shown on the page.
+        flagged: the new flag, or None to keep it.
+
+    Returns:
+        The saved answer, its sequence one higher.
+
+    Raises:
+        QuizError: the attempt is closed or past its time (409), the page is
+            stale (409), the response has the wrong shape (422), no such
+            question in this attempt (404).
+    """
+    now = now or utcnow()
+    with write_transaction() as session:
+        attempt = _locked_attempt(session, user, attempt_id)
+        if not is_overdue(attempt, now):
+            if attempt.state != "in_progress":
+                raise QuizError("This attempt is finished: answers can no longer change.", 409)
+            answer = session.scalars(
+                select(Answer)
+                .options(db.joinedload(Answer.question))
+                .where(Answer.attempt_id == attempt.id, Answer.question_id == question_id)
+            ).one_or_none()
+            if answer is None:
+                raise QuizError("That question is not part of this attempt.", 404)
+            if answer.checked:
+                raise QuizError("This answer was checked and can no longer change.", 409)
+            if answer.sequence != sequence:
+                raise QuizError(
+                    "This page was out of date: your latest saved answer is shown now.", 409
+                )
+            if is_blank(answer.question.type, response):
+                response = None
+            else:
+                try:
+                    grade(answer.question.type, answer.question.payload, response)
+                except ResponseError as error:
+                    raise QuizError(str(error), 422, "response") from None
+            answer.response = response
+            if flagged is not None:
+                answer.flagged = bool(flagged)
+            answer.sequence += 1
+            answer.saved_at = now
+            return answer
+    # Outside the refused transaction: close the attempt with what was saved.
+    finish(user, attempt_id, now, closed_by="deadline")
+    raise QuizError(
+        "Time is up: this answer came after the deadline and was not saved. "
+        "The attempt was submitted with your saved answers.",
+        409,
+    )
+
+
+def _locked_attempt(session, user: User, attempt_id: int) -> Attempt:
+    attempt = session.scalars(
+        select(Attempt)
+        .where(Attempt.id == attempt_id, Attempt.user_id == user.id)
+        .with_for_update()
+    ).one_or_none()
+    if attempt is None:
+        raise QuizError("There is no such attempt.", 404)
+    return attempt
+
+
+def check_answer(
+    user: User, attempt_id: int, question_id: int, now: datetime | None = None
+) -> Answer:
+    """Grade one saved answer now and lock it (immediate feedback only).
+
+    Raises:
+        QuizError: deferred feedback, a closed attempt, or nothing saved yet.
+    """
+    now = now or utcnow()
+    with write_transaction() as session:
+        attempt = _locked_attempt(session, user, attempt_id)
+        if attempt.quiz.feedback != "immediate":
+            raise QuizError("This quiz shows feedback at the end.", 409)
+        if attempt.state != "in_progress" or is_overdue(attempt, now):
+            raise QuizError("This attempt is finished.", 409)
+        answer = session.scalars(
+            select(Answer).where(Answer.attempt_id == attempt.id, Answer.question_id == question_id)
+        ).one_or_none()
+        if answer is None:
+            raise QuizError("That question is not part of this attempt.", 404)
+        if answer.response is None:
+            raise QuizError("Answer the question before checking it.", 422, "response")
+        if not answer.checked:
+            answer.points = grade(
+                answer.question.type, answer.question.payload, answer.response
+            ).score
+            answer.checked = True
+            answer.sequence += 1
+        return answer
+
+
+def finish(
+    user: User, attempt_id: int, now: datetime | None = None, closed_by: str = "student"
+) -> Attempt:
+    """Close and grade an attempt exactly once; later calls return the same result.
+
+    Raises:
+        QuizError: no such attempt (404).
+    """
+    return _finish(user.id, attempt_id, now or utcnow(), closed_by)[0]
+
+
+def _finish(user_id: int, attempt_id: int, now: datetime, closed_by: str) -> tuple[Attempt, bool]:
+    """Close and grade the attempt if it is open; return it and whether this call closed it."""
+    with write_transaction() as session:
+        # The conditional UPDATE is the exactly-once gate: only one caller changes the row.
+        closed = session.execute(
+            update(Attempt)
+            .where(
+                Attempt.id == attempt_id,
+                Attempt.user_id == user_id,
+                Attempt.state == "in_progress",
+            )
+            .values(state="finished", finished_at=now, closed_by=closed_by)
+        ).rowcount
+        if closed == 1:
+            answers = session.scalars(
+                select(Answer)
+                .options(db.joinedload(Answer.question))
+                .where(Answer.attempt_id == attempt_id)
+            ).all()
+            total = 0.0
+            for answer in answers:
+                q = answer.question
+                blank = answer.response is None
+                answer.points = 0.0 if blank else grade(q.type, q.payload, answer.response).score
+                total += answer.points
+            session.execute(
+                update(Attempt).where(Attempt.id == attempt_id).values(score=round(total, 4))
+            )
+        attempt = session.scalars(
+            select(Attempt)
+            .where(Attempt.id == attempt_id, Attempt.user_id == user_id)
+            .execution_options(populate_existing=True)
+        ).one_or_none()
+        if attempt is None:
+            raise QuizError("There is no such attempt.", 404)
+        return attempt, closed == 1
+
+
+def close_overdue(now: datetime | None = None) -> int:
+    """Close every attempt past its deadline and grace period; return how many were closed."""
+    now = now or utcnow()
+    rows = db.session.execute(
+        select(Attempt.id, Attempt.user_id).where(
+            Attempt.state == "in_progress",
+            Attempt.deadline.is_not(None),
+            Attempt.deadline < now - GRACE,
+        )
+    ).all()
+    db.session.commit()
+    return sum(_finish(user_id, attempt_id, now, "deadline")[1] for attempt_id, user_id in rows)
+
+
+@dataclass(frozen=True)
+class Reviewed:
+    """One question of a finished attempt, as the result page shows it."""
+
+    number: int
+    question: Question
+    answer: Answer
+    grade: Grade | None
+
+
+def review_attempt(user: User, attempt_id: int) -> tuple[Attempt, list[Reviewed]]:
+    """Return a finished attempt with each question, the response and its grade.
+
+    Raises:
+        QuizError: no such attempt (404), or still open (409).
+    """
+    attempt = get_attempt(user, attempt_id)
+    if attempt.state != "finished":
+        raise QuizError("Finish the attempt to see the answers.", 409)
+    answers = db.session.scalars(
+        select(Answer)
+        .options(db.joinedload(Answer.question).joinedload(Question.topic))
+        .where(Answer.attempt_id == attempt.id)
+    ).all()
+    by_question = {a.question_id: a for a in answers}
+    reviewed = []
+    for number, qid in enumerate(attempt.question_order, start=1):
+        answer = by_question[qid]
+        q = answer.question
+        result = grade(q.type, q.payload, answer.response) if answer.response is not None else None
+        reviewed.append(Reviewed(number, q, answer, result))
+    return attempt, reviewed
+
+
+def missed_to_flashcards(user: User, attempt_id: int, now: datetime | None = None) -> int:
+    """Make every question missed in a finished attempt due in the flashcards today.
+
+    A card already studied becomes due now; one never studied enters learning
+    now (it skips the daily limit of new cards: the student asked for it).
+
+    Returns:
+        How many cards were put in today's queue.
+    """
+    now = now or utcnow()
+    with write_transaction() as session:
+        attempt = _locked_attempt(session, user, attempt_id)
+        if attempt.state != "finished":
+            raise QuizError("Finish the attempt first.", 409)
+        missed = session.scalars(
+            select(Answer.question_id).where(
+                Answer.attempt_id == attempt.id, func.coalesce(Answer.points, 0) < 1
+            )
+        ).all()
+        states = {
+            s.question_id: s
+            for s in session.scalars(
+                select(CardState)
+                .where(CardState.user_id == user.id, CardState.question_id.in_(missed))
+                .with_for_update()
+            )
+        }
+        for qid in missed:
+            state = states.get(qid)
+            if state is None:
+                state = CardState(user_id=user.id, question_id=qid, phase=0, due=now, version=0)
+                session.add(state)
+            if state.phase == Phase.NEW:
+                state.phase, state.step, state.stability, state.difficulty = 1, 0, None, None
+            state.due, state.buried_until = now, None
+            state.version = (state.version or 0) + 1
+        return len(missed)
+
+
+def topic_breakdown(user: User) -> list[dict]:
+    """Return the user's points per topic over finished attempts, weakest share first."""
+    rows = db.session.execute(
+        select(Topic.title, func.count(), func.coalesce(func.sum(Answer.points), 0))
+        .join(Answer, Answer.topic_id == Topic.id)
+        .join(Attempt, and_(Attempt.id == Answer.attempt_id, Attempt.state == "finished"))
+        .where(Attempt.user_id == user.id)
+        .group_by(Topic.id, Topic.title)
+    ).all()
+    result = [
+        {"topic": title, "questions": n, "points": float(points), "share": float(points) / n}
+        for title, n, points in rows
+    ]
+    return sorted(result, key=lambda row: (row["share"], row["topic"]))
