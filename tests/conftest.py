@@ -230,7 +230,7 @@ def make_source(app, questions: int = 10, slug: str = "deck", facts_per_question
     """
     from sqlalchemy import insert
 
-    from quiz.models import Question, Source, Topic
+    from quiz.models import Passage, Question, Source, Topic
 
     with app.app_context():
         source = Source(slug=slug, title=f"Source {slug}", citation="Test", seed_sha256="0" * 64)
@@ -238,6 +238,7 @@ def make_source(app, questions: int = 10, slug: str = "deck", facts_per_question
         db.session.flush()
         topic = Topic(source_id=source.id, slug="all", title="All of it", summary="", position=0)
         db.session.add(topic)
+        db.session.add(Passage(source_id=source.id, position=0, text="A quote. Another sentence."))
         db.session.flush()
         payload = {"options": ["Right", "Wrong", "Other"], "answer": "Right"}
         rows = [

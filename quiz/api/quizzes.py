@@ -159,11 +159,12 @@ def finish_attempt(attempt_id: int):
 def get_result(attempt_id: int):
     """Return a finished attempt with every question, response, right answer and points."""
     try:
-        attempt, reviewed = quizzes.review_attempt(_user(), attempt_id)
+        review = quizzes.review_attempt(_user(), attempt_id)
     except QuizError as error:
         return _error(error)
     return {
-        "attempt": attempt_json(attempt),
+        "attempt": attempt_json(review.attempt),
+        "answers_visible": review.visible,
         "questions": [
             {
                 "number": r.number,
@@ -177,6 +178,6 @@ def get_result(attempt_id: int):
                 "explanation": r.question.explanation,
                 "quote": r.question.quote,
             }
-            for r in reviewed
+            for r in review.items
         ],
     }

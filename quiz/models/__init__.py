@@ -2,6 +2,7 @@
 
 from quiz.models.account import LoginFailure, Role, User
 from quiz.models.bank import Passage, Question, Source, Topic
+from quiz.models.classes import Classroom, Enrollment, Override
 from quiz.models.quizzes import Answer, Attempt, Quiz
 from quiz.models.study import CardState, ReviewLog
 
@@ -9,7 +10,10 @@ __all__ = [
     "Answer",
     "Attempt",
     "CardState",
+    "Classroom",
+    "Enrollment",
     "LoginFailure",
+    "Override",
     "Passage",
     "Question",
     "Quiz",

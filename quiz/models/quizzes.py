@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from quiz.db import UTCDateTime, db, utcnow
@@ -23,6 +24,20 @@ class Quiz(db.Model):
     feedback: Mapped[str] = mapped_column(String(10), default="deferred")  # immediate | deferred
     shuffle: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Assignments only (Moodle's quiz settings); practice quizzes leave them empty.
+    classroom_id: Mapped[int | None] = mapped_column(ForeignKey("classroom.id"), index=True)
+    open_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts_allowed: Mapped[int | None]  # None: unlimited
+    grading_method: Mapped[str] = mapped_column(
+        String(10), default="highest", server_default="highest"
+    )  # highest | average | first | last
+    review: Mapped[str] = mapped_column(
+        String(12), default="immediately", server_default="immediately"
+    )  # or after_due | never: when answers and feedback are shown
+    late_policy: Mapped[str] = mapped_column(
+        String(10), default="closed", server_default="closed"
+    )  # or accept (and mark late)
 
     source: Mapped[Source] = relationship()
 
@@ -38,9 +53,13 @@ class Attempt(db.Model):
     number: Mapped[int] = mapped_column(default=1)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the student's due date
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     state: Mapped[str] = mapped_column(String(12), default="in_progress")  # or finished
     closed_by: Mapped[str | None] = mapped_column(String(12))  # student | deadline
+    late: Mapped[bool] = mapped_column(
+        default=False, server_default=sa_false()
+    )  # submitted after the due date
     score: Mapped[float | None]
     max_score: Mapped[float]
     question_order: Mapped[list] = mapped_column(JSON)  # question ids, in the order asked

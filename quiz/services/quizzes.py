@@ -10,8 +10,9 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, case, func, select, update
 
+from quiz.core import assignments as assignment_rules
 from quiz.core.grading import Grade, ResponseError, grade, is_blank
 from quiz.core.quizbuild import Candidate, NotEnoughQuestions, Rules, layout, pick
 from quiz.core.scheduling import Phase
@@ -141,13 +142,23 @@ def start_fixed(
     return attempt
 
 
-def _new_attempt(session, quiz: Quiz, user: User, chosen, questions, now, rng) -> Attempt:
-    deadline = now + timedelta(seconds=quiz.time_limit_s) if quiz.time_limit_s else None
+def _new_attempt(
+    session, quiz: Quiz, user: User, chosen, questions, now, rng, window=None, number=1
+) -> Attempt:
+    if window is None:
+        deadline, due_at = (
+            (now + timedelta(seconds=quiz.time_limit_s) if quiz.time_limit_s else None),
+            None,
+        )
+    else:
+        deadline, due_at = assignment_rules.deadline(window, now), window.due_at
     attempt = Attempt(
         quiz_id=quiz.id,
         user_id=user.id,
+        number=number,
         started_at=now,
         deadline=deadline,
+        due_at=due_at,
         state="in_progress",
         max_score=float(len(chosen)),
         question_order=chosen,
@@ -320,7 +331,12 @@ def _finish(user_id: int, attempt_id: int, now: datetime, closed_by: str) -> tup
                 Attempt.user_id == user_id,
                 Attempt.state == "in_progress",
             )
-            .values(state="finished", finished_at=now, closed_by=closed_by)
+            .values(
+                state="finished",
+                finished_at=now,
+                closed_by=closed_by,
+                late=case((Attempt.due_at < now - GRACE, True), else_=False),
+            )
         ).rowcount
         if closed == 1:
             answers = session.scalars(
@@ -371,15 +387,33 @@ class Reviewed:
     grade: Grade | None
 
 
-def review_attempt(user: User, attempt_id: int) -> tuple[Attempt, list[Reviewed]]:
+@dataclass(frozen=True)
+class Review:
+    """A finished attempt as its student may see it now."""
+
+    attempt: Attempt
+    items: list  # of Reviewed; empty while the answers are not to be shown
+    visible: bool  # False: an assignment that shows answers later, or never
+
+
+def review_attempt(user: User, attempt_id: int, now: datetime | None = None) -> Review:
     """Return a finished attempt with each question, the response and its grade.
+
+    An assignment's answers and feedback are withheld until its review setting
+    allows them (after the due date, or never); the score is always shown.
 
     Raises:
         QuizError: no such attempt (404), or still open (409).
     """
-    attempt = get_attempt(user, attempt_id)
+    now = now or utcnow()
+    attempt = get_attempt(user, attempt_id, now)
     if attempt.state != "finished":
         raise QuizError("Finish the attempt to see the answers.", 409)
+    quiz = attempt.quiz
+    if quiz.kind == "assignment" and not assignment_rules.answers_visible(
+        quiz.review, attempt.due_at, now
+    ):
+        return Review(attempt, [], False)
     answers = db.session.scalars(
         select(Answer)
         .options(db.joinedload(Answer.question).joinedload(Question.topic))
@@ -392,7 +426,7 @@ def review_attempt(user: User, attempt_id: int) -> tuple[Attempt, list[Reviewed]
         q = answer.question
         result = grade(q.type, q.payload, answer.response) if answer.response is not None else None
         reviewed.append(Reviewed(number, q, answer, result))
-    return attempt, reviewed
+    return Review(attempt, reviewed, True)
 
 
 def missed_to_flashcards(user: User, attempt_id: int, now: datetime | None = None) -> int:

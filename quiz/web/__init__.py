@@ -28,7 +28,7 @@ def duration(seconds: int | float) -> str:
 def init_app(app: Flask) -> None:
     """Register the blueprints and template filters."""
     from quiz import api
-    from quiz.web import auth, bank, main, quizzes, study
+    from quiz.web import assignments, auth, authoring, bank, help, main, quizzes, study, teach
 
     app.add_template_filter(localtime)
     app.add_template_filter(duration)
@@ -37,4 +37,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bank.bp)
     app.register_blueprint(study.bp)
     app.register_blueprint(quizzes.bp)
+    app.register_blueprint(assignments.bp)
+    app.register_blueprint(teach.bp)
+    app.register_blueprint(authoring.bp)
+    app.register_blueprint(help.bp)
     app.register_blueprint(api.bp)

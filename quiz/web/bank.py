@@ -100,7 +100,11 @@ def reader(slug: str):
         select(
             Question.id, Question.key, Question.quote, Question.passage_position, Question.prompt
         )
-        .where(Question.source_id == source.id, Question.archived.is_(False))
+        .where(
+            Question.source_id == source.id,
+            Question.archived.is_(False),
+            Question.origin == "bank",
+        )
         .order_by(Question.id)
     ).all()
     current = None

@@ -5,6 +5,7 @@ from zoneinfo import available_timezones
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateTimeLocalField,
     DecimalField,
     EmailField,
     IntegerField,
@@ -13,6 +14,7 @@ from wtforms import (
     SelectField,
     SelectMultipleField,
     StringField,
+    TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, Optional
@@ -112,3 +114,143 @@ class PracticeQuizForm(FlaskForm):
         validators=[Optional(), NumberRange(1, 300, "Use 1 to 300 minutes, or leave it empty.")],
     )
     shuffle = BooleanField("Shuffle the answer options", default=True)
+
+
+class ClassForm(FlaskForm):
+    name = StringField("Class name", validators=[InputRequired(), Length(max=120)])
+
+
+class JoinForm(FlaskForm):
+    code = StringField("Join code", validators=[InputRequired(), Length(max=40)])
+
+
+class AssignmentForm(FlaskForm):
+    title = StringField("Title", validators=[InputRequired(), Length(max=200)])
+    open_at = DateTimeLocalField("Opens", format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    due_at = DateTimeLocalField("Due", format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    time_limit_min = IntegerField(
+        "Time limit in minutes (optional)",
+        validators=[Optional(), NumberRange(1, 600, "Use 1 to 600 minutes, or leave it empty.")],
+    )
+    attempts_allowed = IntegerField(
+        "Attempts allowed (empty: unlimited)",
+        default=1,
+        validators=[Optional(), NumberRange(1, 100, "Use 1 to 100, or leave it empty.")],
+    )
+    grading_method = SelectField(
+        "Grading method",
+        choices=_choices(
+            [
+                ("highest", "Highest grade"),
+                ("average", "Average grade"),
+                ("first", "First attempt"),
+                ("last", "Last attempt"),
+            ]
+        ),
+    )
+    review = SelectField(
+        "Students see answers and feedback",
+        choices=_choices(
+            [
+                ("immediately", "Right after they submit"),
+                ("after_due", "After the due date"),
+                ("never", "Never (score only)"),
+            ]
+        ),
+    )
+    late_policy = SelectField(
+        "After the due date",
+        choices=_choices(
+            [("closed", "Closed: no more answers"), ("accept", "Accepted, and marked late")]
+        ),
+    )
+    shuffle = BooleanField("Shuffle questions and options", default=True)
+    mode = RadioField(
+        "Questions",
+        default="rules",
+        choices=_choices(
+            [
+                ("rules", "A random draw for each student, by the rules below"),
+                ("fixed", "The questions I pick"),
+            ]
+        ),
+    )
+    topics = CheckboxesField("Topics", coerce=str)
+    kinds = CheckboxesField("Kinds", coerce=str)
+    types = CheckboxesField("Types", coerce=str)
+    difficulties = CheckboxesField(
+        "Difficulty", coerce=int, choices=_choices([(1, "Easy"), (2, "Medium"), (3, "Hard")])
+    )
+    count = IntegerField(
+        "Number of questions",
+        default=10,
+        validators=[Optional(), NumberRange(5, 50, "Ask for 5 to 50 questions.")],
+    )
+    question_ids = CheckboxesField("Picked questions", coerce=int)
+
+
+class OverrideForm(FlaskForm):
+    student = SelectField("Student", coerce=int)
+    extra_minutes = IntegerField(
+        "Extra minutes", default=0, validators=[NumberRange(0, 1440, "Use 0 to 1440 minutes.")]
+    )
+    time_factor = DecimalField(
+        "Time factor",
+        default=1,
+        places=2,
+        validators=[NumberRange(1, 5, "Use a factor from 1 (none) to 5.")],
+    )
+    due_at = DateTimeLocalField("Own due date", format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    extra_attempts = IntegerField(
+        "Extra attempts", default=0, validators=[NumberRange(0, 100, "Use 0 to 100.")]
+    )
+
+
+class QuestionForm(FlaskForm):
+    topic = SelectField("Topic", coerce=int)
+    kind = SelectField("Kind")
+    type = SelectField("Type")
+    difficulty = SelectField(
+        "Difficulty", coerce=int, choices=_choices([(1, "Easy"), (2, "Medium"), (3, "Hard")])
+    )
+    prompt = TextAreaField(
+        "Question", validators=[InputRequired(), Length(max=2000)], render_kw={"rows": 3}
+    )
+    options = TextAreaField(
+        "Options (multiple choice, select all): one per line; start each right one with *",
+        render_kw={"rows": 5},
+    )
+    answer_bool = RadioField(
+        "The statement is (true or false)",
+        choices=_choices([("true", "True"), ("false", "False")]),
+        validators=[Optional()],
+    )
+    accepted = TextAreaField(
+        "Accepted answers (short answer): one per line; the first is shown",
+        render_kw={"rows": 3},
+    )
+    is_name = BooleanField("These are names: accept small typos")
+    number = StringField("Answer (number)")
+    tolerance = StringField("Tolerance (number; 0 for exact)")
+    unit = StringField("Unit (number; optional)")
+    pairs = TextAreaField(
+        "Pairs (matching): one per line, written left = right", render_kw={"rows": 4}
+    )
+    items = TextAreaField(
+        "Items (ordering): one per line, in the right order", render_kw={"rows": 4}
+    )
+    cloze_text = TextAreaField(
+        "Text with blanks (fill in the blanks): write each blank as {{answer}} or "
+        "{{answer|alternative}}",
+        render_kw={"rows": 3},
+    )
+    explanation = TextAreaField(
+        "Explanation: why the answer is right, with context from the article",
+        validators=[InputRequired(), Length(max=4000)],
+        render_kw={"rows": 3},
+    )
+    quote = TextAreaField(
+        "Source quote: a sentence or clause copied from the article that proves the answer",
+        validators=[InputRequired(), Length(max=2000)],
+        render_kw={"rows": 2},
+    )

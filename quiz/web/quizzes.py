@@ -286,16 +286,17 @@ def finish(attempt_id: int):
 def result(attempt_id: int):
     """Show the score and every question with its answer, explanation and passage."""
     try:
-        attempt, reviewed = quizzes.review_attempt(_user(), attempt_id)
+        review = quizzes.review_attempt(_user(), attempt_id)
     except QuizError as error:
         if error.status == 409:
             return redirect(url_for("quizzes.summary", attempt_id=attempt_id))
         _fail(error)
-    missed = sum(1 for r in reviewed if (r.answer.points or 0) < 1)
+    missed = sum(1 for r in review.items if (r.answer.points or 0) < 1)
     return render_template(
         "quizzes/result.html",
-        attempt=attempt,
-        reviewed=reviewed,
+        attempt=review.attempt,
+        reviewed=review.items,
+        visible=review.visible,
         missed=missed,
         type_labels=TYPE_LABELS,
     )

@@ -1,0 +1,259 @@
+"""Reading a class: the gradebook, one student's work, item analysis, a student's assignments.
+
+Each reads a fixed number of statements, however many students and attempts.
+"""
+
+import csv
+import io
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from quiz.core import assignments as rules_core
+from quiz.core.itemstats import TestStats, analyse
+from quiz.db import db, utcnow
+from quiz.models import Answer, Attempt, Classroom, Enrollment, Override, Question, Quiz, User
+from quiz.services.classes import owned_assignment, owned_class, roster, window_for
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One student's standing on one assignment."""
+
+    grade: float | None  # percent, by the assignment's grading method
+    status: str
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Gradebook:
+    classroom: Classroom
+    students: list
+    assignments: list
+    cells: dict  # (student id, quiz id) -> Cell
+    averages: dict  # quiz id -> class average of the grades given (None if none)
+    student_averages: dict  # student id -> mean of their grades (None if none)
+
+
+def _sittings(attempts: list[Attempt]) -> list[rules_core.Sitting]:
+    return [
+        rules_core.Sitting(
+            a.number,
+            a.state == "finished",
+            100 * a.score / a.max_score if a.state == "finished" and a.max_score else None,
+            a.late,
+        )
+        for a in attempts
+    ]
+
+
+def _mean(values) -> float | None:
+    values = [v for v in values if v is not None]
+    return sum(values) / len(values) if values else None
+
+
+def gradebook(user: User, class_id: int, now: datetime | None = None) -> Gradebook:
+    """Return the class's gradebook: every student × every assignment.
+
+    Raises:
+        QuizError: not the instructor's class (404).
+    """
+    now = now or utcnow()
+    classroom = owned_class(user, class_id)
+    students = roster(classroom)
+    assignments = db.session.scalars(
+        select(Quiz).where(Quiz.classroom_id == classroom.id).order_by(Quiz.due_at, Quiz.id)
+    ).all()
+    quiz_ids = [q.id for q in assignments]
+    by_cell: dict = defaultdict(list)
+    for attempt in db.session.scalars(
+        select(Attempt)
+        .join(Enrollment, Enrollment.user_id == Attempt.user_id)
+        .where(Attempt.quiz_id.in_(quiz_ids), Enrollment.classroom_id == classroom.id)
+        .order_by(Attempt.number)
+    ):
+        by_cell[(attempt.user_id, attempt.quiz_id)].append(attempt)
+    overrides = {
+        (o.user_id, o.quiz_id): o
+        for o in db.session.scalars(select(Override).where(Override.quiz_id.in_(quiz_ids)))
+    }
+    cells = {}
+    for student in students:
+        for quiz in assignments:
+            attempts = by_cell[(student.id, quiz.id)]
+            sittings = _sittings(attempts)
+            due = window_for(quiz, overrides.get((student.id, quiz.id))).due_at
+            cells[(student.id, quiz.id)] = Cell(
+                rules_core.final_grade(quiz.grading_method, sittings),
+                rules_core.status(sittings, due, now),
+                len(attempts),
+            )
+    return Gradebook(
+        classroom=classroom,
+        students=students,
+        assignments=assignments,
+        cells=cells,
+        averages={q.id: _mean(cells[(s.id, q.id)].grade for s in students) for q in assignments},
+        student_averages={
+            s.id: _mean(cells[(s.id, q.id)].grade for q in assignments) for s in students
+        },
+    )
+
+
+def gradebook_csv(book: Gradebook) -> str:
+    """Return the gradebook as CSV: one row per student, two columns per assignment."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    header = ["Student", "E-mail"]
+    for quiz in book.assignments:
+        header += [f"{quiz.title} (%)", f"{quiz.title} (status)"]
+    writer.writerow(header + ["Average (%)"])
+    for student in book.students:
+        row = [student.name, student.email]
+        for quiz in book.assignments:
+            cell = book.cells[(student.id, quiz.id)]
+            row += ["" if cell.grade is None else f"{cell.grade:.1f}", cell.status]
+        average = book.student_averages[student.id]
+        writer.writerow(row + ["" if average is None else f"{average:.1f}"])
+    return out.getvalue()
+
+
+def student_work(user: User, class_id: int, student_id: int) -> tuple[User, list]:
+    """Return one student of the class and their attempts on its assignments, with answers.
+
+    Raises:
+        QuizError: not the instructor's class, or not a student of it (404).
+    """
+    from quiz.services.quizzes import QuizError
+
+    classroom = owned_class(user, class_id)
+    student = db.session.scalars(
+        select(User)
+        .join(Enrollment, Enrollment.user_id == User.id)
+        .where(Enrollment.classroom_id == classroom.id, User.id == student_id)
+    ).one_or_none()
+    if student is None:
+        raise QuizError("This student is not in the class.", 404)
+    attempts = db.session.scalars(
+        select(Attempt)
+        .join(Quiz, Quiz.id == Attempt.quiz_id)
+        .where(Quiz.classroom_id == classroom.id, Attempt.user_id == student.id)
+        .order_by(Quiz.id, Attempt.number)
+    ).all()
+    answers = defaultdict(list)
+    for answer in db.session.scalars(
+        select(Answer)
+        .options(db.joinedload(Answer.question))
+        .where(Answer.attempt_id.in_([a.id for a in attempts]))
+    ):
+        answers[answer.attempt_id].append(answer)
+    return student, [
+        (a, sorted(answers[a.id], key=lambda x: a.question_order.index(x.question_id)))
+        for a in attempts
+    ]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    quiz: Quiz
+    stats: TestStats
+    questions: dict  # question id -> Question
+    first_only: bool
+
+
+def item_analysis(user: User, quiz_id: int, first_only: bool = True) -> Analysis:
+    """Analyse an assignment's items over finished attempts (first attempts by default).
+
+    Raises:
+        QuizError: not the instructor's assignment (404).
+    """
+    quiz = owned_assignment(user, quiz_id)
+    query = select(Attempt).where(Attempt.quiz_id == quiz.id, Attempt.state == "finished")
+    if first_only:
+        query = query.where(Attempt.number == 1)
+    attempts = db.session.scalars(query.order_by(Attempt.id)).all()
+    marks, choices = [], []
+    by_attempt = defaultdict(list)
+    questions = {}
+    for answer in db.session.scalars(
+        select(Answer)
+        .options(db.joinedload(Answer.question))
+        .where(Answer.attempt_id.in_([a.id for a in attempts]))
+    ):
+        by_attempt[answer.attempt_id].append(answer)
+        questions[answer.question_id] = answer.question
+    for attempt in attempts:
+        given = by_attempt[attempt.id]
+        marks.append({a.question_id: a.points or 0.0 for a in given})
+        choices.append({a.question_id: _chosen(a.question, a.response) for a in given})
+    stats = analyse(marks, {qid: 1.0 for qid in questions}, choices)
+    return Analysis(quiz, stats, questions, first_only)
+
+
+def _chosen(question: Question, response) -> list[str]:
+    """Return what a response chose, for distractor analysis."""
+    if response is None:
+        return ["(no answer)"]
+    if question.type == "mcq":
+        return [response]
+    if question.type == "multi":
+        return list(response) or ["(no answer)"]
+    if question.type == "true_false":
+        return ["True" if response else "False"]
+    if question.type in ("short", "numeric"):
+        return [str(response).strip()]
+    return []
+
+
+@dataclass(frozen=True)
+class StudentAssignment:
+    quiz: Quiz
+    classroom: Classroom
+    window: rules_core.Window
+    status: str
+    grade: float | None
+    used: int
+    open_attempt: Attempt | None
+
+
+def my_assignments(student: User, now: datetime | None = None) -> list[StudentAssignment]:
+    """Return the student's assignments in their classes, soonest due first."""
+    now = now or utcnow()
+    rows = db.session.execute(
+        select(Quiz, Classroom, Override)
+        .join(Classroom, Classroom.id == Quiz.classroom_id)
+        .join(Enrollment, Enrollment.classroom_id == Classroom.id)
+        .outerjoin(Override, (Override.quiz_id == Quiz.id) & (Override.user_id == student.id))
+        .where(
+            Quiz.kind == "assignment",
+            Enrollment.user_id == student.id,
+            Classroom.archived.is_(False),
+        )
+    ).all()
+    attempts = defaultdict(list)
+    for attempt in db.session.scalars(
+        select(Attempt)
+        .where(Attempt.user_id == student.id, Attempt.quiz_id.in_([q.id for q, _, _ in rows]))
+        .order_by(Attempt.number)
+    ):
+        attempts[attempt.quiz_id].append(attempt)
+    result = []
+    for quiz, classroom, override in rows:
+        win = window_for(quiz, override)
+        mine = attempts[quiz.id]
+        sittings = _sittings(mine)
+        result.append(
+            StudentAssignment(
+                quiz,
+                classroom,
+                win,
+                rules_core.status(sittings, win.due_at, now),
+                rules_core.final_grade(quiz.grading_method, sittings),
+                len(mine),
+                next((a for a in mine if a.state == "in_progress"), None),
+            )
+        )
+    far = datetime.max.replace(tzinfo=now.tzinfo)
+    return sorted(result, key=lambda r: (r.window.due_at or far, r.quiz.id))

@@ -1,0 +1,170 @@
+import csv
+import io
+import re
+
+from quiz.db import db
+from quiz.models import Role, User
+from quiz.services import classes
+from tests.conftest import make_source, make_user
+
+
+def setup_class(app, auth, client):
+    teacher = auth.login(role=Role.INSTRUCTOR)
+    make_source(app, 6)
+    response = auth.post("/teach/", {"name": "Période 3 – café"})
+    assert response.status_code == 303
+    class_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    return teacher, class_id
+
+
+def test_class_page_shows_the_join_code_and_students_join_with_it(app, client, auth):
+    teacher, class_id = setup_class(app, auth, client)
+    html = client.get(f"/teach/classes/{class_id}").get_data(as_text=True)
+    code = re.search(r'<p class="join-code" id="join-code">([A-Z0-9-]+)</p>', html).group(1)
+    student = make_user(app, name="Zoë")
+    other = app.test_client()
+    from tests.conftest import AuthActions
+
+    student_auth = AuthActions(other, app)
+    student_auth.login(email=student.email)
+    joined = student_auth.post("/assignments/", {"code": code.lower()}, follow_redirects=True)
+    assert "You joined Période 3 – café." in joined.get_data(as_text=True)
+    wrong = student_auth.post("/assignments/", {"code": "AAAA-BBBB-CCCC"})
+    assert wrong.status_code == 422
+    assert "No open class has this join code" in wrong.get_data(as_text=True)
+    assert "Zoë" in client.get(f"/teach/classes/{class_id}").get_data(as_text=True)
+
+
+def test_assignment_form_explains_bad_settings_on_their_fields(app, client, auth):
+    _teacher, class_id = setup_class(app, auth, client)
+    base = {
+        "title": "Week 1",
+        "grading_method": "highest",
+        "review": "immediately",
+        "late_policy": "closed",
+        "attempts_allowed": "1",
+    }
+    too_many = auth.post(
+        f"/teach/classes/{class_id}/assignments/new", {**base, "mode": "rules", "count": "9"}
+    )
+    assert too_many.status_code == 422
+    assert "Only 6 questions match these choices" in too_many.get_data(as_text=True)
+    backwards = auth.post(
+        f"/teach/classes/{class_id}/assignments/new",
+        {
+            **base,
+            "mode": "rules",
+            "count": "5",
+            "open_at": "2026-03-10T09:00",
+            "due_at": "2026-03-09T09:00",
+        },
+    )
+    assert "the due date must come after the opening date" in backwards.get_data(as_text=True)
+    nothing = auth.post(f"/teach/classes/{class_id}/assignments/new", {**base, "mode": "fixed"})
+    assert "Pick at least one question." in nothing.get_data(as_text=True)
+
+
+def test_due_dates_are_entered_and_shown_in_the_instructors_time_zone(app, client, auth):
+    teacher, class_id = setup_class(app, auth, client)
+    client.patch(
+        "/api/v1/me", json={"timezone": "Asia/Shanghai"}, headers={"X-CSRFToken": auth.token()}
+    )
+    response = auth.post(
+        f"/teach/classes/{class_id}/assignments/new",
+        {
+            "title": "Week 1",
+            "grading_method": "highest",
+            "review": "immediately",
+            "late_policy": "closed",
+            "attempts_allowed": "1",
+            "mode": "rules",
+            "count": "5",
+            "due_at": "2026-03-10T09:00",
+        },
+    )
+    quiz_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    with app.app_context():
+        quiz = classes.owned_assignment(db.session.get(User, teacher.id), quiz_id)
+        assert quiz.due_at.isoformat() == "2026-03-10T01:00:00+00:00"
+    assert "Tue 10 Mar 2026, 09:00" in client.get(f"/teach/assignments/{quiz_id}").get_data(
+        as_text=True
+    )
+
+
+def test_gradebook_csv_is_utf8_with_one_row_per_student(app, client, auth):
+    teacher, class_id = setup_class(app, auth, client)
+    students = [make_user(app, name=name) for name in ("Zoë", "Ana")]
+    with app.app_context():
+        code = classes.owned_class(db.session.get(User, teacher.id), class_id).join_code
+        for student in students:
+            classes.join(db.session.get(User, student.id), code)
+    response = client.get(f"/teach/classes/{class_id}/gradebook.csv")
+    assert response.mimetype == "text/csv"
+    assert (
+        response.headers["Content-Disposition"]
+        == 'attachment; filename="gradebook-periode-3-cafe.csv"'
+    )
+    text = response.get_data().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["Student", "E-mail", "Average (%)"]
+    assert [r[0] for r in rows[1:]] == ["Ana", "Zoë"]
+
+
+def test_analysis_page_says_when_there_are_not_enough_attempts(app, client, auth):
+    _teacher, class_id = setup_class(app, auth, client)
+    response = auth.post(
+        f"/teach/classes/{class_id}/assignments/new",
+        {
+            "title": "W",
+            "grading_method": "highest",
+            "review": "immediately",
+            "late_policy": "closed",
+            "attempts_allowed": "1",
+            "mode": "rules",
+            "count": "5",
+        },
+    )
+    quiz_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    html = client.get(f"/teach/assignments/{quiz_id}/analysis").get_data(as_text=True)
+    assert (
+        "Not enough attempts: item statistics need at least two finished attempts (0 so far)."
+        in html
+    )
+
+
+def test_authoring_previews_then_saves(app, client, auth):
+    setup_class(app, auth, client)
+    with app.app_context():
+        from quiz.models import Topic
+
+        topic_id = db.session.scalars(db.select(Topic.id)).first()
+    form = {
+        "topic": str(topic_id),
+        "kind": "event",
+        "type": "mcq",
+        "difficulty": "1",
+        "prompt": "Which sentence comes first?",
+        "options": "*A quote.\nAnother sentence.\nNeither",
+        "explanation": "The passage opens with it.",
+        "quote": "A quote.",
+    }
+    preview = auth.post("/teach/questions/new", {**form, "action": "preview"})
+    html = preview.get_data(as_text=True)
+    assert "Preview: what students see" in html
+    assert 'value="Another sentence."' in html
+    saved = auth.post("/teach/questions/new", {**form, "action": "save"}, follow_redirects=True)
+    assert "Question saved." in saved.get_data(as_text=True)
+    assert "Which sentence comes first?" in client.get("/teach/questions/").get_data(as_text=True)
+    bad = auth.post("/teach/questions/new", {**form, "quote": "Invented words.", "action": "save"})
+    assert bad.status_code == 422
+    assert "Not found in the article" in bad.get_data(as_text=True)
+
+
+def test_instructor_questions_never_show_in_the_bank_browser_or_flashcards(app, client, auth):
+    test_authoring_previews_then_saves(app, client, auth)
+    assert "Which sentence comes first?" not in client.get("/bank?source=deck").get_data(
+        as_text=True
+    )
+    assert "6 questions" in client.get("/bank?source=deck").get_data(as_text=True)
+    decks = client.get("/study/").get_data(as_text=True)
+    assert "6 cards" in decks
