@@ -41,6 +41,7 @@ class Candidate:
     phase: Phase
     due: datetime | None
     order: int = 0
+    recall: float = 1.0  # predicted recall now (focus sessions take the weakest first)
 
 
 @dataclass(frozen=True)
@@ -133,4 +134,60 @@ def build_queue(
         learning=len(learning),
         new=len(fresh),
         next_learning=later[0].due if later else None,
+    )
+
+
+FOCUS_SIZE = 20  # a focus session is short: one sitting on the weak spots
+
+
+def build_focus_queue(
+    studied: Iterable[Candidate],
+    new: Iterable[Candidate],
+    today: Today,
+    now: datetime,
+    settings: Settings,
+    limits: Limits,
+    size: int = FOCUS_SIZE,
+) -> Queue:
+    """Order a focus session (weak topics, or one passage): what needs work first.
+
+    Order: cards due today (by due time), then the other studied cards from the
+    lowest predicted recall up (reviewing them early is what a weak spot needs),
+    then unseen cards in bank order, under the daily limit of new cards.
+    Siblings of cards answered today wait, as in `build_queue`.
+
+    Args:
+        studied: studied cards of the focus (not suspended nor buried by hand).
+        new: unseen cards of the focus, in bank order.
+        today, now, settings, limits: as for `build_queue`.
+        size: the most cards the session holds.
+
+    Returns:
+        The queue; `review` counts due and weak cards together.
+    """
+    end_of_day = next_day_start(now, settings)
+    due, weak = [], []
+    for card in studied:
+        if card.due is None or _buried(card, today):
+            continue
+        is_due = card.due < end_of_day if card.phase == Phase.REVIEW else card.due <= now
+        (due if is_due else weak).append(card)
+    due.sort(key=lambda c: (c.due, c.order))
+    weak.sort(key=lambda c: (c.recall, c.order))
+    picked = (due + weak)[:size]
+    fresh, facts = [], {c.fact for c in picked}
+    new_left = max(0, min(limits.new_per_day - today.new_done, size - len(picked)))
+    for card in sorted(new, key=lambda c: c.order):
+        if len(fresh) >= new_left:
+            break
+        if _buried(card, today) or card.fact in facts:
+            continue
+        facts.add(card.fact)
+        fresh.append(card)
+    learning = sum(1 for c in picked if c.phase in (Phase.LEARNING, Phase.RELEARNING))
+    return Queue(
+        cards=tuple(picked + fresh),
+        review=len(picked) - learning,
+        learning=learning,
+        new=len(fresh),
     )

@@ -141,3 +141,66 @@ def class_topics(user: User, class_id: int, now: datetime | None = None) -> Clas
         rows, key=lambda t: (-weak[t.id], average[t.id] if average[t.id] is not None else -1)
     )
     return ClassTopics(ordered, students, cells, average, weak)
+
+
+def weakest_topics(user: User, now: datetime | None = None, limit: int = 3) -> list[TopicRow]:
+    """Return up to `limit` weak topics of one source, weakest first ([] when none is weak)."""
+    ranked = [(t, m) for t, m in student_topics(user, now) if m.weak]
+    if not ranked:
+        return []
+    source = ranked[0][0].source_slug
+    return [t for t, _ in ranked if t.source_slug == source][:limit]
+
+
+def passage_masteries(
+    user: User, source_id: int, by_passage: dict[int, list[int]], now: datetime | None = None
+) -> dict[int, Mastery]:
+    """Return the student's mastery of the questions quoting each paragraph (two statements)."""
+    now = now or utcnow()
+    settings = settings_for(user)
+    recalls: dict = defaultdict(list)
+    answers: dict = defaultdict(list)
+    seen: dict = defaultdict(set)
+    where_passage = {qid: pos for pos, ids in by_passage.items() for qid in ids}
+    for state in db.session.scalars(
+        select(CardState)
+        .join(Question, Question.id == CardState.question_id)
+        .where(
+            CardState.user_id == user.id,
+            CardState.phase != int(Phase.NEW),
+            Question.source_id == source_id,
+        )
+    ):
+        pos = where_passage.get(state.question_id)
+        if pos is not None:
+            recalls[pos].append(min(max(retrievability(memory_of(state), now, settings), 0.0), 1.0))
+            seen[pos].add(state.question_id)
+    for question_id, points, finished_at in db.session.execute(
+        select(Answer.question_id, Answer.points, Attempt.finished_at)
+        .join(Attempt, Attempt.id == Answer.attempt_id)
+        .join(Question, Question.id == Answer.question_id)
+        .where(
+            Attempt.user_id == user.id,
+            Attempt.state == "finished",
+            Question.source_id == source_id,
+        )
+    ):
+        pos = where_passage.get(question_id)
+        if pos is not None:
+            answers[pos].append(
+                QuizAnswer(question_id, min(max(points or 0.0, 0.0), 1.0), finished_at)
+            )
+            seen[pos].add(question_id)
+    return {
+        pos: topic_mastery(
+            TopicEvidence(
+                topic=f"p{pos}",
+                items=len(ids),
+                recalls=tuple(recalls[pos]),
+                answers=tuple(answers[pos]),
+                seen=len(seen[pos]),
+            ),
+            now,
+        )
+        for pos, ids in by_passage.items()
+    }

@@ -98,6 +98,32 @@ def start_practice(
     return attempt
 
 
+def start_weak_quiz(
+    user: User, source_slug: str, topic_slugs: list[str], now: datetime | None = None
+) -> Attempt:
+    """Start a short quiz (up to 10 questions, one per fact) on the given weak topics.
+
+    Raises:
+        QuizError: fewer than 5 facts in those topics (422).
+    """
+    now = now or utcnow()
+    rows = db.session.execute(
+        select(func.count(func.distinct(Question.fact)))
+        .join(Topic, Topic.id == Question.topic_id)
+        .join(Source, Source.id == Question.source_id)
+        .where(
+            Source.slug == source_slug,
+            Topic.slug.in_(topic_slugs),
+            Question.origin == "bank",
+            Question.archived.is_(False),
+        )
+    ).scalar_one()
+    if rows < 5:
+        raise QuizError("These topics hold too few questions for a quiz: study them as cards.")
+    rules = Rules(topics=tuple(topic_slugs), count=min(10, rows))
+    return start_practice(user, source_slug, rules, Settings(feedback="immediate"), now=now)
+
+
 def start_fixed(
     user: User,
     question_ids: list[int],

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, contains_eager
 
 from quiz.core.optimizer import Optimization, ReviewEvent, optimize
-from quiz.core.queue import Candidate, Limits, Queue, Today, build_queue
+from quiz.core.queue import Candidate, Limits, Queue, Today, build_focus_queue, build_queue
 from quiz.core.scheduling import (
     Memory,
     Outcome,
@@ -23,6 +23,7 @@ from quiz.core.scheduling import (
     day_start,
     next_day_start,
     next_states,
+    retrievability,
     study_day,
 )
 from quiz.db import db, utcnow, write_transaction
@@ -59,6 +60,15 @@ class Deck:
     topic_slug: str | None = None
 
     around: int | None = None  # a question id: the deck is that question's source
+    topic_ids: tuple[int, ...] = ()  # a focus on several topics (the weakest ones)
+    topic_slugs: tuple[str, ...] = ()
+    passage: int | None = None  # a focus on the questions quoting one paragraph
+    question_ids: tuple[int, ...] = ()
+
+    @property
+    def focus(self) -> bool:
+        """True for a focus session: weakest first, not only what is due."""
+        return bool(self.topic_ids or self.question_ids or self.passage is not None)
 
     @classmethod
     def named(cls, source_slug: str, topic_slug: str | None = None) -> "Deck":
@@ -70,6 +80,10 @@ class Deck:
 
     def where(self):
         """Return the SQL condition selecting the deck's questions."""
+        if self.passage is not None:
+            return Question.id.in_(self.question_ids)
+        if self.topic_ids:
+            return Question.topic_id.in_(self.topic_ids)
         if self.topic_id is not None:
             return Question.topic_id == self.topic_id
         if self.source_id is not None:
@@ -121,6 +135,52 @@ def settings_for(user: User) -> Settings:
 def limits_for(user: User) -> Limits:
     """Return the daily limits of a user."""
     return Limits(new_per_day=user.new_per_day, reviews_per_day=user.reviews_per_day)
+
+
+def find_focus(
+    source_slug: str, topic_slugs: list[str] | None = None, passage: int | None = None
+) -> Deck | None:
+    """Return a focus deck: some topics of a source, or the questions quoting one paragraph."""
+    source = db.session.execute(
+        select(Source.id, Source.title).where(
+            Source.slug == source_slug, Source.archived.is_(False)
+        )
+    ).one_or_none()
+    if source is None:
+        return None
+    if passage is not None:
+        ids = db.session.scalars(
+            select(Question.id).where(
+                Question.source_id == source.id,
+                Question.passage_position == passage,
+                Question.origin == "bank",
+                Question.archived.is_(False),
+            )
+        ).all()
+        if not ids:
+            return None
+        return Deck(
+            source.id,
+            source_slug,
+            f"Paragraph {passage}: its {len(ids)} questions",
+            passage=passage,
+            question_ids=tuple(ids),
+        )
+    topics = db.session.execute(
+        select(Topic.id, Topic.slug, Topic.title).where(
+            Topic.source_id == source.id, Topic.slug.in_(topic_slugs or [])
+        )
+    ).all()
+    if not topics or len(topics) != len(set(topic_slugs)):
+        return None
+    title = "Focus: " + "; ".join(t.title for t in topics)
+    return Deck(
+        source.id,
+        source_slug,
+        title,
+        topic_ids=tuple(t.id for t in topics),
+        topic_slugs=tuple(t.slug for t in topics),
+    )
 
 
 def find_deck(source_slug: str, topic_slug: str | None = None) -> Deck | None:
@@ -219,7 +279,7 @@ def load_day(user: User, deck: Deck, now: datetime) -> DeckDay:
         answered=frozenset(log.question_id for log in logs),
         answered_facts=frozenset(log.fact for log in logs),
     )
-    studied = db.session.execute(
+    studied_query = (
         select(CardState, Question)
         .join(Question, Question.id == CardState.question_id)
         .join(Topic, Topic.id == Question.topic_id)
@@ -231,11 +291,12 @@ def load_day(user: User, deck: Deck, now: datetime) -> DeckDay:
             CardState.phase != int(Phase.NEW),
             CardState.suspended.is_(False),
             or_(CardState.buried_until.is_(None), CardState.buried_until <= now),
-            CardState.due < end,
         )
         .order_by(CardState.due)
-        .limit(limits.reviews_per_day + 200)
-    ).all()
+    )
+    if not deck.focus:  # a focus also takes cards not yet due: the weakest first
+        studied_query = studied_query.where(CardState.due < end).limit(limits.reviews_per_day + 200)
+    studied = db.session.execute(studied_query).all()
     new_left = max(0, limits.new_per_day - today.new_done)
     new_rows = []
     if new_left:
@@ -266,14 +327,20 @@ def load_day(user: User, deck: Deck, now: datetime) -> DeckDay:
         ).all()
     cards = {q.id: (q, state) for state, q in studied}
     cards.update({q.id: (q, state) for q, state in new_rows})
-    queue = build_queue(
-        [Candidate(q.id, q.fact, Phase(s.phase), s.due, q.id) for s, q in studied],
-        [Candidate(q.id, q.fact, Phase.NEW, None, n) for n, (q, _) in enumerate(new_rows)],
-        today,
-        now,
-        settings,
-        limits,
-    )
+    candidates = [
+        Candidate(
+            q.id,
+            q.fact,
+            Phase(s.phase),
+            s.due,
+            q.id,
+            retrievability(memory_of(s), now, settings) if deck.focus else 1.0,
+        )
+        for s, q in studied
+    ]
+    fresh = [Candidate(q.id, q.fact, Phase.NEW, None, n) for n, (q, _) in enumerate(new_rows)]
+    build = build_focus_queue if deck.focus else build_queue
+    queue = build(candidates, fresh, today, now, settings, limits)
     done = sum(1 for log in logs if log[3])
     return DeckDay(queue=queue, done=done, cards=cards)
 

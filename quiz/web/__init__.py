@@ -28,7 +28,18 @@ def duration(seconds: int | float) -> str:
 def init_app(app: Flask) -> None:
     """Register the blueprints and template filters."""
     from quiz import api
-    from quiz.web import assignments, auth, authoring, bank, help, main, quizzes, study, teach
+    from quiz.web import (
+        assignments,
+        auth,
+        authoring,
+        bank,
+        dashboard,
+        help,
+        main,
+        quizzes,
+        study,
+        teach,
+    )
 
     app.add_template_filter(localtime)
     app.add_template_filter(duration)
@@ -41,4 +52,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(teach.bp)
     app.register_blueprint(authoring.bp)
     app.register_blueprint(help.bp)
+    app.register_blueprint(dashboard.bp)
     app.register_blueprint(api.bp)

@@ -1,12 +1,14 @@
 """Browse the question bank and read the source with every quote highlighted."""
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from quiz.bank.schema import KINDS, TYPES
 from quiz.core.passages import paragraph_kind, runs
 from quiz.db import db
 from quiz.models import Passage, Question, Source, Topic
+from quiz.services import progress
 
 bp = Blueprint("bank", __name__)
 
@@ -117,15 +119,25 @@ def reader(slug: str):
     for q in questions:
         if q.passage_position is not None:
             by_passage.setdefault(q.passage_position, []).append((q.id, q.quote))
+    mastery = {}
+    if current_user.is_authenticated:  # the article as a heat map of what this student knows
+        ids = {pos: [qid for qid, _ in quoted] for pos, quoted in by_passage.items()}
+        mastery = progress.passage_masteries(current_user._get_current_object(), source.id, ids)
     blocks = [
         {
             "position": p.position,
             "kind": paragraph_kind(p.text, p.position),
             "runs": runs(p.text, by_passage.get(p.position, []), current.id if current else None),
             "count": len(by_passage.get(p.position, [])),
+            "mastery": mastery.get(p.position),
         }
         for p in passages
     ]
     return render_template(
-        "bank/reader.html", source=source, blocks=blocks, current=current, total=len(questions)
+        "bank/reader.html",
+        source=source,
+        blocks=blocks,
+        current=current,
+        total=len(questions),
+        heat=bool(mastery),
     )

@@ -8,7 +8,7 @@ from quiz.bank.schema import KINDS, TYPES
 from quiz.core.quizbuild import Rules
 from quiz.db import db, utcnow
 from quiz.models import Answer, Attempt, Question, Quiz, Source
-from quiz.services import quizzes
+from quiz.services import progress, quizzes
 from quiz.services.quizzes import QuizError
 from quiz.web.forms import PracticeQuizForm, SelectChoice
 
@@ -90,6 +90,22 @@ def new():
             return redirect(url_for("quizzes.question", attempt_id=attempt.id, number=1), 303)
     status = 422 if form.errors else 200
     return render_template("quizzes/new.html", form=form, sources=sources, source=source), status
+
+
+@bp.post("/quizzes/weak")
+@login_required
+def weak():
+    """Start a short practice quiz on the weakest topics."""
+    topics = progress.weakest_topics(_user())
+    if not topics:
+        flash("No weak topic right now: nothing to drill.", "info")
+        return redirect(url_for("dashboard.home"), 303)
+    try:
+        attempt = quizzes.start_weak_quiz(_user(), topics[0].source_slug, [t.slug for t in topics])
+    except QuizError as error:
+        flash(str(error), "warning")
+        return redirect(url_for("dashboard.home"), 303)
+    return redirect(url_for("quizzes.question", attempt_id=attempt.id, number=1), 303)
 
 
 def _answers(attempt: Attempt) -> dict[int, Answer]:

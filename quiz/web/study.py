@@ -19,7 +19,7 @@ from quiz.core.grading import ResponseError, grade, is_blank, suggest_rating
 from quiz.core.scheduling import Phase, Rating, retrievability
 from quiz.db import db, utcnow
 from quiz.models import CardState, Question, ReviewLog, Source, Topic
-from quiz.services import study
+from quiz.services import progress, study
 from quiz.services.study import StudyError
 from quiz.web.forms import StudySettingsForm
 
@@ -34,14 +34,26 @@ def _user():
 
 
 def _deck_or_404(slug: str) -> study.Deck:
-    deck = study.find_deck(slug, request.values.get("topic") or None)
+    topics = request.values.get("topics")
+    passage = request.values.get("passage", type=int)
+    if topics or passage is not None:
+        deck = study.find_focus(slug, topics.split(",") if topics else None, passage)
+    else:
+        deck = study.find_deck(slug, request.values.get("topic") or None)
     if deck is None:
         abort(404, description="There is no such deck.")
     return deck
 
 
 def _deck_args(deck: study.Deck) -> dict:
-    return {"slug": deck.source_slug, **({"topic": deck.topic_slug} if deck.topic_slug else {})}
+    args = {"slug": deck.source_slug}
+    if deck.topic_slug:
+        args["topic"] = deck.topic_slug
+    if deck.topic_slugs:
+        args["topics"] = ",".join(deck.topic_slugs)
+    if deck.passage is not None:
+        args["passage"] = deck.passage
+    return args
 
 
 @bp.get("/")
@@ -142,6 +154,21 @@ def _render_next(deck: study.Deck):
         )
     question, state = day.cards[first.question_id]
     return _render_card(deck, study.show(user, question, state, now), day, revealed=False)
+
+
+@bp.get("/weak")
+@login_required
+def weak():
+    """Start a flashcard session on the weakest topics."""
+    topics = progress.weakest_topics(_user())
+    if not topics:
+        flash("No weak topic right now: keep up your daily reviews.", "info")
+        return redirect(url_for("dashboard.home"))
+    return redirect(
+        url_for(
+            "study.session", slug=topics[0].source_slug, topics=",".join(t.slug for t in topics)
+        )
+    )
 
 
 @bp.get("/<slug>")

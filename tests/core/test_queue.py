@@ -81,3 +81,40 @@ def test_the_day_ends_at_the_users_rollover():
 def test_limits_are_validated(values):
     with pytest.raises(ValueError, match="must be between 0 and 9999"):
         Limits(*values)
+
+
+def test_a_focus_session_takes_due_cards_then_the_weakest_then_unseen_ones():
+    from quiz.core.queue import build_focus_queue
+
+    studied = [
+        Candidate(1, "a", Phase.REVIEW, NOW + timedelta(days=5), 0, recall=0.95),
+        Candidate(2, "b", Phase.REVIEW, NOW - timedelta(days=1), 1, recall=0.70),  # due
+        Candidate(3, "c", Phase.REVIEW, NOW + timedelta(days=9), 2, recall=0.40),
+        Candidate(4, "d", Phase.LEARNING, NOW - timedelta(minutes=2), 3, recall=0.30),  # due
+        Candidate(5, "e", Phase.REVIEW, NOW + timedelta(days=2), 4, recall=0.60),
+    ]
+    fresh = [new(6, 0, fact="f"), new(7, 1, fact="a"), new(8, 2, fact="g")]
+    queue = build_focus_queue(studied, fresh, Today(), NOW, SETTINGS, Limits())
+    # due (by due time), then weakest recall first, then unseen (not a sibling of a picked card)
+    assert ids(queue) == [2, 4, 3, 5, 1, 6, 8]
+    assert (queue.review, queue.learning, queue.new) == (4, 1, 2)
+
+
+def test_a_focus_session_is_short_and_respects_the_new_card_limit():
+    from quiz.core.queue import build_focus_queue
+
+    studied = [
+        Candidate(n, f"f{n}", Phase.REVIEW, NOW + timedelta(days=3), n, recall=n / 100)
+        for n in range(30)
+    ]
+    queue = build_focus_queue(studied, [new(99, 0)], Today(), NOW, SETTINGS, Limits())
+    assert ids(queue) == list(range(20))
+    only_new = build_focus_queue(
+        [],
+        [new(n, n) for n in range(30)],
+        Today(new_done=15),
+        NOW,
+        SETTINGS,
+        Limits(new_per_day=20),
+    )
+    assert ids(only_new) == [0, 1, 2, 3, 4]
