@@ -6,7 +6,7 @@ from flask import request, url_for
 from flask_login import current_user, login_required
 
 from quiz.api import bp
-from quiz.core.scheduling import Memory
+from quiz.core.scheduling import Memory, memory_to_dict
 from quiz.db import utcnow
 from quiz.errors import error_response
 from quiz.services import study
@@ -15,17 +15,7 @@ from quiz.services.study import StudyError
 
 def memory_json(memory: Memory, version: int) -> dict:
     """Return a card's scheduling state as JSON."""
-    return {
-        "phase": memory.phase.name.lower(),
-        "step": memory.step,
-        "stability": memory.stability,
-        "difficulty": memory.difficulty,
-        "due": memory.due.isoformat() if memory.due else None,
-        "last_review": memory.last_review.isoformat() if memory.last_review else None,
-        "reps": memory.reps,
-        "lapses": memory.lapses,
-        "version": version,
-    }
+    return {**memory_to_dict(memory), "phase": memory.phase.name.lower(), "version": version}
 
 
 def card_json(shown: study.ShownCard) -> dict:

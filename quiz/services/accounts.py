@@ -1,5 +1,6 @@
 """Accounts: registration, authentication with a rate limit, password changes."""
 
+import logging
 import re
 from datetime import datetime, timedelta
 
@@ -11,6 +12,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from quiz.db import db, utcnow, write_transaction
 from quiz.models import LoginFailure, Role, User
 
+# Security events, never with a password or a hash in them.
+log = logging.getLogger("quiz.security")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PASSWORD_MIN, PASSWORD_MAX = 10, 128
 
@@ -100,6 +103,7 @@ def authenticate(email: str, password: str, ip: str, now: datetime | None = None
         ).where(LoginFailure.at >= since, or_(LoginFailure.email == email, LoginFailure.ip == ip))
     ).one()
     if counts[0] >= cfg["LOGIN_FAILURES_PER_ACCOUNT"] or counts[1] >= cfg["LOGIN_FAILURES_PER_IP"]:
+        log.warning("login rate-limited: email=%s ip=%s", email, ip)
         raise RateLimited(int(window.total_seconds()))
     user = db.session.execute(select(User).where(User.email == email)).scalar_one_or_none()
     # Check a hash even for an unknown e-mail so both cases take the same time.
@@ -107,7 +111,9 @@ def authenticate(email: str, password: str, ip: str, now: datetime | None = None
     if check_password_hash(stored, password) and user is not None:
         with write_transaction() as session:
             session.execute(delete(LoginFailure).where(LoginFailure.email == email))
+        log.info("login: user=%s ip=%s", user.id, ip)
         return user
+    log.warning("login failed: email=%s ip=%s known=%s", email, ip, user is not None)
     with write_transaction() as session:
         session.add(LoginFailure(email=email[:254], ip=ip[:64], at=now))
         session.execute(delete(LoginFailure).where(LoginFailure.at < since))
@@ -126,6 +132,7 @@ def _dummy_hash() -> str:
 
 def end_sessions(user: User) -> None:
     """Invalidate every session cookie issued to this user so far."""
+    log.info("sessions ended: user=%s", user.id)
     with write_transaction() as session:
         session.execute(
             update(User).where(User.id == user.id).values(session_version=User.session_version + 1)
@@ -143,6 +150,7 @@ def change_password(user: User, current: str, new: str) -> None:
         raise AccountError("The current password is not right.", "current_password")
     check_password(new)
     new_hash = hash_password(new)
+    log.info("password changed: user=%s", user.id)
     with write_transaction() as session:
         session.execute(
             update(User)

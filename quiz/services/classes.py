@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 
 from quiz.core import assignments as rules_core
-from quiz.core.quizbuild import Candidate, NotEnoughQuestions, Rules, pick
+from quiz.core.quizbuild import NotEnoughQuestions, Rules, pick
 from quiz.db import db, utcnow, write_transaction
 from quiz.models import (
     Attempt,
@@ -22,10 +22,9 @@ from quiz.models import (
     Question,
     Quiz,
     Source,
-    Topic,
     User,
 )
-from quiz.services.quizzes import QuizError, _new_attempt
+from quiz.services.quizzes import QuizError, _new_attempt, bank_questions, pool_of
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud in class
 
@@ -219,22 +218,9 @@ def create_assignment(
     return quiz
 
 
-def _pool(session, source: Source) -> list[Candidate]:
-    rows = session.execute(
-        select(Question, Topic.slug)
-        .join(Topic, Topic.id == Question.topic_id)
-        .where(
-            Question.source_id == source.id,
-            Question.archived.is_(False),
-            Question.origin == "bank",
-        )
-    ).all()
-    return [Candidate(q.id, q.fact, slug, q.kind, q.type, q.difficulty) for q, slug in rows]
-
-
 def _check_rules(session, source: Source, rules: Rules) -> None:
     try:
-        pick(_pool(session, source), rules, random.Random(0))
+        pick(pool_of(bank_questions(session, source.id)), rules, random.Random(0))
     except NotEnoughQuestions as error:
         raise QuizError(str(error), 422, "count") from None
 
@@ -389,15 +375,15 @@ def start_assignment(
             chosen = list(quiz.question_ids)
             if quiz.shuffle:
                 rng.shuffle(chosen)
+            questions = {
+                q.id: q for q in session.scalars(select(Question).where(Question.id.in_(chosen)))
+            }
         else:
-            source = session.get(Source, quiz.source_id)
+            questions = bank_questions(session, quiz.source_id)
             try:
-                chosen = pick(_pool(session, source), rules_from(quiz.rules), rng)
+                chosen = pick(pool_of(questions), rules_from(quiz.rules), rng)
             except NotEnoughQuestions as error:
                 raise QuizError(str(error), 409) from None
-        questions = {
-            q.id: q for q in session.scalars(select(Question).where(Question.id.in_(chosen)))
-        }
         return _new_attempt(
             session,
             quiz,

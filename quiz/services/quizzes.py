@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, func, select, update
+from sqlalchemy.orm import contains_eager
 
 from quiz.core import assignments as assignment_rules
 from quiz.core.grading import Grade, ResponseError, grade, is_blank
@@ -46,6 +47,29 @@ class Settings:
             raise QuizError("time_limit: use 1 to 300 minutes, or none.", field="time_limit")
 
 
+def bank_questions(session, source_id: int) -> dict[int, Question]:
+    """Return a source's active bank questions by id, their topics loaded."""
+    rows = session.scalars(
+        select(Question)
+        .join(Topic, Topic.id == Question.topic_id)
+        .options(contains_eager(Question.topic))
+        .where(
+            Question.source_id == source_id,
+            Question.archived.is_(False),
+            Question.origin == "bank",
+        )
+    ).all()
+    return {q.id: q for q in rows}
+
+
+def pool_of(questions: dict[int, Question]) -> list[Candidate]:
+    """Describe questions for drawing a quiz from them."""
+    return [
+        Candidate(q.id, q.fact, q.topic.slug, q.kind, q.type, q.difficulty)
+        for q in questions.values()
+    ]
+
+
 def start_practice(
     user: User,
     source_slug: str,
@@ -67,21 +91,11 @@ def start_practice(
         ).one_or_none()
         if source is None:
             raise QuizError("There is no such source.", 404, "source")
-        rows = session.execute(
-            select(Question, Topic.slug)
-            .join(Topic, Topic.id == Question.topic_id)
-            .where(
-                Question.source_id == source.id,
-                Question.archived.is_(False),
-                Question.origin == "bank",
-            )
-        ).all()
-        pool = [Candidate(q.id, q.fact, topic, q.kind, q.type, q.difficulty) for q, topic in rows]
+        questions = bank_questions(session, source.id)
         try:
-            chosen = pick(pool, rules, rng)
+            chosen = pick(pool_of(questions), rules, rng)
         except NotEnoughQuestions as error:
             raise QuizError(str(error), 422, "count") from None
-        questions = {q.id: q for q, _ in rows}
         quiz = Quiz(
             owner_id=user.id,
             source_id=source.id,

@@ -48,7 +48,8 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = accounts.authenticate(form.email.data, form.password.data, request.remote_addr)
+            ip = request.remote_addr or "unknown"
+            user = accounts.authenticate(form.email.data, form.password.data, ip)
         except accounts.RateLimited as error:
             raise TooManyRequests(str(error), retry_after=error.retry_after) from None
         if user is None:

@@ -113,16 +113,24 @@ def _answers(attempt: Attempt) -> dict[int, Answer]:
     return {a.question_id: a for a in rows}
 
 
-@bp.get("/attempts/<int:attempt_id>")
-@login_required
-def resume(attempt_id: int):
-    """Go back into an attempt at its first unanswered question (or its result)."""
+def _open_attempt(attempt_id: int):
+    """Return the user's open attempt, or a redirect to its result if it is finished."""
     try:
         attempt = quizzes.get_attempt(_user(), attempt_id)
     except QuizError as error:
         _fail(error)
     if attempt.state == "finished":
-        return redirect(url_for("quizzes.result", attempt_id=attempt.id))
+        return None, redirect(url_for("quizzes.result", attempt_id=attempt.id))
+    return attempt, None
+
+
+@bp.get("/attempts/<int:attempt_id>")
+@login_required
+def resume(attempt_id: int):
+    """Go back into an attempt at its first unanswered question (or its result)."""
+    attempt, done = _open_attempt(attempt_id)
+    if done:
+        return done
     answers = _answers(attempt)
     number = next(
         (n for n, qid in enumerate(attempt.question_order, 1) if answers[qid].response is None),
@@ -135,13 +143,10 @@ def resume(attempt_id: int):
 @login_required
 def question(attempt_id: int, number: int):
     """Show one question of an open attempt, with the navigator."""
-    try:
-        attempt = quizzes.get_attempt(_user(), attempt_id)
-    except QuizError as error:
-        _fail(error)
-    if attempt.state == "finished":
+    attempt, done = _open_attempt(attempt_id)
+    if done:
         flash("This attempt is finished: here is your result.", "info")
-        return redirect(url_for("quizzes.result", attempt_id=attempt.id))
+        return done
     if not 1 <= number <= len(attempt.question_order):
         abort(404, description="This attempt has no such question.")
     answers = _answers(attempt)
@@ -268,12 +273,9 @@ def _target(attempt_id: int, number: int, go: str, total: int) -> str:
 @login_required
 def summary(attempt_id: int):
     """Show which questions are answered, flagged or unanswered before submitting."""
-    try:
-        attempt = quizzes.get_attempt(_user(), attempt_id)
-    except QuizError as error:
-        _fail(error)
-    if attempt.state == "finished":
-        return redirect(url_for("quizzes.result", attempt_id=attempt.id))
+    attempt, done = _open_attempt(attempt_id)
+    if done:
+        return done
     answers = _answers(attempt)
     unanswered = sum(1 for a in answers.values() if a.response is None)
     return render_template(

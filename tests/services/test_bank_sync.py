@@ -6,8 +6,10 @@ from sqlalchemy import func, select
 
 from quiz.bank.validate import check
 from quiz.db import db
-from quiz.models import Passage, Question, Source, Topic
+from quiz.models import CardState, Passage, Question, ReviewLog, Source, Topic, User
+from quiz.services import study
 from quiz.services.bank_sync import sync_bank
+from tests.conftest import NOW, make_user
 
 ROOT = Path(__file__).resolve().parents[2]
 SECOND = ROOT / "tests" / "fixtures" / "second-source"
@@ -69,14 +71,19 @@ def lighthouse(tmp_path) -> Path:
     return tmp_path / "bank"
 
 
-def test_editing_an_item_updates_the_same_row_and_keeps_its_id(app, lighthouse):
+def test_editing_an_item_updates_the_same_row_and_keeps_its_review_history(app, lighthouse):
     topic_file = lighthouse / "lighthouse" / "history.toml"
+    student = make_user(app)
     with app.app_context():
         load(lighthouse)
         row = db.session.scalars(
             select(Question).where(Question.key == "lighthouse/first-keeper")
         ).one()
         old_id, old_created = row.id, row.created_at
+        study.review(db.session.get(User, student.id), old_id, 3, "before-edit", 0, now=NOW)
+        state_before = study.state_to_dict(
+            db.session.scalars(select(CardState).where(CardState.question_id == old_id)).one()
+        )
         topic_file.write_text(
             topic_file.read_text().replace("She kept a log", "Agnes Moray kept a careful log")
         )
@@ -86,6 +93,13 @@ def test_editing_an_item_updates_the_same_row_and_keeps_its_id(app, lighthouse):
         assert edited.key == "lighthouse/first-keeper"
         assert edited.created_at == old_created
         assert edited.explanation.startswith("Agnes Moray kept a careful log")
+        log = db.session.scalars(select(ReviewLog)).one()
+        assert log.question_id == old_id
+        state = db.session.scalars(select(CardState).where(CardState.question_id == old_id)).one()
+        assert study.state_to_dict(state) == state_before
+        # the next review goes on from the same memory
+        result = study.review(db.session.get(User, student.id), old_id, 3, "after-edit", 1, now=NOW)
+        assert (result.replayed, result.version) == (False, 2)
 
 
 def test_removing_an_item_archives_it_and_restoring_brings_it_back(app, lighthouse):

@@ -173,3 +173,16 @@ def test_login_starts_a_new_session(app, auth, client):
     before = csrf_token(client)
     auth.login()
     assert csrf_token(client) != before
+
+
+def test_security_events_are_logged_without_secrets(app, auth, caplog):
+    user = make_user(app)
+    with caplog.at_level("INFO", logger="quiz.security"):
+        auth.post("/auth/login", {"email": user.email, "password": "wrong but long"})
+        auth.login(email=user.email)
+        auth.logout()
+    messages = [r.getMessage() for r in caplog.records if r.name == "quiz.security"]
+    assert messages[0] == f"login failed: email={user.email} ip=127.0.0.1 known=True"
+    assert messages[1] == f"login: user={user.id} ip=127.0.0.1"
+    assert messages[2] == f"sessions ended: user={user.id}"
+    assert not any(PASSWORD in m or "wrong but long" in m or "scrypt" in m for m in messages)
