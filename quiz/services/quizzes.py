@@ -484,8 +484,12 @@ def missed_to_flashcards(user: User, attempt_id: int, now: datetime | None = Non
         if attempt.state != "finished":
             raise QuizError("Finish the attempt first.", 409)
         missed = session.scalars(
-            select(Answer.question_id).where(
-                Answer.attempt_id == attempt.id, func.coalesce(Answer.points, 0) < 1
+            select(Answer.question_id)
+            .join(Question, Question.id == Answer.question_id)
+            .where(
+                Answer.attempt_id == attempt.id,
+                func.coalesce(Answer.points, 0) < 1,
+                Question.origin == "bank",  # an instructor's own questions stay in assignments
             )
         ).all()
         states = {

@@ -288,6 +288,7 @@ def load_day(user: User, deck: Deck, now: datetime) -> DeckDay:
             CardState.user_id == user.id,
             deck.where(),
             Question.archived.is_(False),
+            Question.origin == "bank",
             CardState.phase != int(Phase.NEW),
             CardState.suspended.is_(False),
             or_(CardState.buried_until.is_(None), CardState.buried_until <= now),
@@ -315,7 +316,7 @@ def load_day(user: User, deck: Deck, now: datetime) -> DeckDay:
             select(Question)
             .join(Topic, Topic.id == Question.topic_id)
             .options(contains_eager(Question.topic))
-            .where(deck.where(), Question.archived.is_(False), ~seen)
+            .where(deck.where(), Question.archived.is_(False), Question.origin == "bank", ~seen)
             .order_by(Topic.position, Question.id)
             .limit(new_left * NEW_FETCH_FACTOR + len(today.answered_facts))
         )
@@ -372,7 +373,12 @@ def load_card(user: User, question_id: int, deck: Deck, now: datetime) -> ShownC
             CardState,
             and_(CardState.question_id == Question.id, CardState.user_id == user.id),
         )
-        .where(Question.id == question_id, deck.where(), Question.archived.is_(False))
+        .where(
+            Question.id == question_id,
+            deck.where(),
+            Question.archived.is_(False),
+            Question.origin == "bank",
+        )
     ).one_or_none()
     if row is None:
         raise StudyError("That card is not in this deck.", 404)
@@ -561,7 +567,8 @@ def set_flags(user: User, question_id: int, now: datetime | None = None, **flags
     if flags.get("bury"):
         values["buried_until"] = next_day_start(now, settings_for(user))
     with write_transaction() as session:
-        if session.get(Question, question_id) is None:
+        question = session.get(Question, question_id)
+        if question is None or question.origin != "bank":
             raise StudyError("There is no such card.", 404)
         state = session.scalars(
             select(CardState)

@@ -168,3 +168,22 @@ def test_instructor_questions_never_show_in_the_bank_browser_or_flashcards(app, 
     assert "6 questions" in client.get("/bank?source=deck").get_data(as_text=True)
     decks = client.get("/study/").get_data(as_text=True)
     assert "6 cards" in decks
+
+
+def test_an_instructors_question_cannot_be_opened_as_a_flashcard(app, client, auth):
+    test_authoring_previews_then_saves(app, client, auth)
+    with app.app_context():
+        from quiz.models import Question
+
+        own = db.session.scalars(db.select(Question).where(Question.origin == "author")).one()
+    student = make_user(app)
+    from tests.conftest import AuthActions
+
+    other = app.test_client()
+    AuthActions(other, app).login(email=student.email)
+    assert other.get(f"/study/deck?show={own.id}").status_code == 404
+    assert other.get(f"/study/card/{own.id}").status_code == 404
+    token = AuthActions(other, app).token()
+    assert (
+        other.post(f"/study/card/{own.id}/suspend", data={"csrf_token": token}).status_code == 404
+    )
