@@ -147,4 +147,5 @@ def attempts() -> None:
 @attempts.command("close-overdue")
 def attempts_close_overdue() -> None:
     """Close every attempt past its deadline and grace period, grading what was saved."""
-    click.echo(f"{quizzes.close_overdue()} overdue attempts closed.")
+    closed = quizzes.close_overdue()
+    click.echo(f"{closed} overdue attempt{'' if closed == 1 else 's'} closed.")

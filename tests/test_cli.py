@@ -101,3 +101,42 @@ def test_fsrs_optimize_needs_a_target(runner):
     result = runner.invoke(main, ["fsrs", "optimize"])
     assert result.exit_code == 2
     assert "give either --all or --email" in result.output
+
+
+def test_attempts_close_overdue_closes_and_grades_abandoned_attempts(app, runner):
+    import random
+    from datetime import UTC, datetime, timedelta
+
+    from quiz.core.quizbuild import Rules
+    from quiz.models import Attempt
+    from quiz.services import quizzes
+    from tests.conftest import make_source, make_user
+
+    user = make_user(app)
+    make_source(app, 6)
+    with app.app_context():
+        started = datetime.now(UTC) - timedelta(hours=1)
+        attempt = quizzes.start_practice(
+            db.session.get(User, user.id),
+            "deck",
+            Rules(count=5),
+            quizzes.Settings(time_limit_min=10),
+            now=started,
+            rng=random.Random(2),
+        )
+        quizzes.save_answer(
+            db.session.get(User, user.id),
+            attempt.id,
+            attempt.question_order[0],
+            "Right",
+            0,
+            now=started,
+        )
+    result = runner.invoke(main, ["attempts", "close-overdue"])
+    assert result.output == "1 overdue attempt closed.\n"
+    with app.app_context():
+        closed = db.session.get(Attempt, attempt.id)
+        assert (closed.state, closed.closed_by, closed.score) == ("finished", "deadline", 1.0)
+    assert (
+        runner.invoke(main, ["attempts", "close-overdue"]).output == "0 overdue attempts closed.\n"
+    )
