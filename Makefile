@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgres lint e2e clean
+.PHONY: run test test-sqlite test-postgres lint e2e bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "quiz needs Python 3.11 or newer")'
@@ -39,6 +39,10 @@ test-sqlite: $(VENV)/.installed
 
 test-postgres: $(VENV)/.installed
 	QUIZ_TEST_DATABASE_URL=$${QUIZ_TEST_DATABASE_URL:-$(PG_TEST_URL)} $(BIN)/pytest
+
+# Not part of make test: speed is measured here, never asserted in a test.
+bench: $(VENV)/.installed
+	$(BIN)/python bench/review_loop.py
 
 e2e: $(VENV)/.installed
 	QUIZ_REQUIRE_BROWSER=1 $(BIN)/pytest -m browser

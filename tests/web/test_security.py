@@ -82,3 +82,7 @@ def test_server_error_shows_no_traceback_or_sql(tmp_path, monkeypatch, path):
 def test_oversized_request_is_refused_with_413(client):
     response = client.post("/auth/login", data={"email": "x" * (2 * 1024 * 1024)})
     assert response.status_code == 413
+
+
+def test_health_check_answers_without_a_login(client):
+    assert client.get("/healthz").get_json() == {"ok": True}
