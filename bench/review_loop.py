@@ -172,16 +172,16 @@ def main() -> int:
         server.terminate()
         server.wait()
     ratio = loop["per_second"] / bare["per_second"]
-    print(
-        f"{args.students} concurrent students, {args.seconds:g} s each, {env['DATABASE_URL'].split(':')[0]}"
-    )
+    engine = env["DATABASE_URL"].split(":")[0]
+    print(f"{args.students} concurrent students, {args.seconds:g} s each, {engine}")
     for name, r in (("bare /healthz", bare), ("review loop", loop)):
         print(
             f"  {name:14} {r['per_second']:8.1f} req/s  p50 {r['p50_ms']:6.1f} ms  "
             f"p99 {r['p99_ms']:6.1f} ms  errors {r['errors']}"
         )
     print(
-        f"  ratio {ratio:.2f} (held to ≥ 0.30); review p99 {loop['p99_ms']:.0f} ms (held to < 100 ms)"
+        f"  ratio {ratio:.2f} (held to ≥ 0.30); "
+        f"review p99 {loop['p99_ms']:.0f} ms (held to < 100 ms)"
     )
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
