@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from quiz.api import account, quizzes, study  # noqa: E402,F401  (routes register on bp)
+from quiz.api import account, openapi, quizzes, study  # noqa: E402,F401  (routes register on bp)

@@ -56,3 +56,16 @@ def test_body_that_is_not_an_object_is_refused(auth, client):
         headers={"X-CSRFToken": auth.token()},
     )
     assert response.status_code == 400
+
+
+def test_openapi_document_describes_every_api_route(app, client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert spec["openapi"].startswith("3.1")
+    documented = {(method.upper(), path) for path, ops in spec["paths"].items() for method in ops}
+    routes = set()
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api/v1/") and rule.endpoint != "api.openapi":
+            path = rule.rule.replace("<int:", "{").replace(">", "}")
+            for method in rule.methods - {"HEAD", "OPTIONS"}:
+                routes.add((method, path))
+    assert routes == documented
