@@ -1,10 +1,13 @@
 """The home page."""
 
 from flask import Blueprint, render_template
-from sqlalchemy import select
+from flask_login import current_user
+from sqlalchemy import func, select
 
-from quiz.db import db
-from quiz.models import Source
+from quiz.core.scheduling import next_day_start
+from quiz.db import db, utcnow
+from quiz.models import CardState, Source
+from quiz.services.study import settings_for
 
 bp = Blueprint("main", __name__)
 
@@ -15,7 +18,18 @@ def home():
     sources = db.session.scalars(
         select(Source).where(Source.archived.is_(False)).order_by(Source.title)
     ).all()
-    return render_template("home.html", sources=sources)
+    due = None
+    if current_user.is_authenticated:
+        end = next_day_start(utcnow(), settings_for(current_user))
+        due = db.session.scalar(
+            select(func.count()).where(
+                CardState.user_id == current_user.id,
+                CardState.phase != 0,
+                CardState.suspended.is_(False),
+                CardState.due < end,
+            )
+        )
+    return render_template("home.html", sources=sources, due=due)
 
 
 @bp.get("/healthz")

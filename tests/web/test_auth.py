@@ -186,3 +186,17 @@ def test_security_events_are_logged_without_secrets(app, auth, caplog):
     assert messages[1] == f"login: user={user.id} ip=127.0.0.1"
     assert messages[2] == f"sessions ended: user={user.id}"
     assert not any(PASSWORD in m or "wrong but long" in m or "scrypt" in m for m in messages)
+
+
+def test_home_tells_a_returning_student_what_is_due(app, auth, client):
+    from datetime import UTC, datetime, timedelta
+
+    from tests.conftest import make_card_states, make_source
+
+    user = auth.login()
+    ids = make_source(app, 3)
+    assert "Nothing is due right now" in client.get("/").get_data(as_text=True)
+    make_card_states(app, user, ids[:2], due=datetime.now(UTC) - timedelta(hours=1))
+    html = client.get("/").get_data(as_text=True)
+    assert "2 cards are due today." in html
+    assert ">Study now</a>" in html
