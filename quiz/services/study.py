@@ -668,3 +668,54 @@ def optimize_user(user: User) -> Optimization:
         with write_transaction():
             user.fsrs_parameters = list(result.parameters)
     return result
+
+
+def deck_overview(user: User, now: datetime) -> list[dict]:
+    """Return each source with its topics and, per topic, cards due today, new and total.
+
+    Three statements, whatever the number of cards.
+    """
+    end = next_day_start(now, settings_for(user))
+    topics = db.session.execute(
+        select(Topic, Source)
+        .join(Source, Source.id == Topic.source_id)
+        .where(Source.archived.is_(False), Topic.archived.is_(False))
+        .order_by(Source.title, Topic.position)
+    ).all()
+    totals = dict(
+        db.session.execute(
+            select(Question.topic_id, func.count())
+            .where(Question.archived.is_(False), Question.origin == "bank")
+            .group_by(Question.topic_id)
+        ).all()
+    )
+    studied = {
+        topic_id: (due, seen)
+        for topic_id, due, seen in db.session.execute(
+            select(
+                Question.topic_id,
+                func.count().filter(CardState.due < end, CardState.suspended.is_(False)),
+                func.count(),
+            )
+            .join(Question, Question.id == CardState.question_id)
+            .where(
+                CardState.user_id == user.id,
+                CardState.phase != int(Phase.NEW),
+                Question.archived.is_(False),
+                Question.origin == "bank",
+            )
+            .group_by(Question.topic_id)
+        ).all()
+    }
+    sources: dict = {}
+    for topic, source in topics:
+        due, seen = studied.get(topic.id, (0, 0))
+        total = totals.get(topic.id, 0)
+        entry = sources.setdefault(
+            source.slug, {"source": source, "topics": [], "due": 0, "new": 0, "total": 0}
+        )
+        row = {"topic": topic, "due": due, "new": total - seen, "total": total}
+        entry["topics"].append(row)
+        for key in ("due", "new", "total"):
+            entry[key] += row[key]
+    return list(sources.values())

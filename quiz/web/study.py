@@ -13,12 +13,12 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from quiz.core.grading import ResponseError, grade, is_blank, suggest_rating
-from quiz.core.scheduling import Phase, Rating, retrievability
+from quiz.core.scheduling import Rating, retrievability
 from quiz.db import db, utcnow
-from quiz.models import CardState, Question, ReviewLog, Source, Topic
+from quiz.models import CardState, Question, ReviewLog
 from quiz.services import progress, study
 from quiz.services.study import StudyError
 from quiz.web.forms import StudySettingsForm
@@ -60,50 +60,7 @@ def _deck_args(deck: study.Deck) -> dict:
 @login_required
 def decks():
     """List the decks (each source and its topics) with what is due today."""
-    user = _user()
-    now = utcnow()
-    end = study.next_day_start(now, study.settings_for(user))
-    topics = db.session.execute(
-        select(Topic, Source)
-        .join(Source, Source.id == Topic.source_id)
-        .where(Source.archived.is_(False), Topic.archived.is_(False))
-        .order_by(Source.title, Topic.position)
-    ).all()
-    totals = dict(
-        db.session.execute(
-            select(Question.topic_id, func.count())
-            .where(Question.archived.is_(False), Question.origin == "bank")
-            .group_by(Question.topic_id)
-        ).all()
-    )
-    studied = {}
-    for topic_id, due, seen in db.session.execute(
-        select(
-            Question.topic_id,
-            func.count().filter(CardState.due < end, CardState.phase != int(Phase.NEW)),
-            func.count().filter(CardState.phase != int(Phase.NEW)),
-        )
-        .join(Question, Question.id == CardState.question_id)
-        .where(
-            CardState.user_id == user.id,
-            CardState.suspended.is_(False),
-            Question.archived.is_(False),
-        )
-        .group_by(Question.topic_id)
-    ).all():
-        studied[topic_id] = (due, seen)
-    sources = {}
-    for topic, source in topics:
-        due, seen = studied.get(topic.id, (0, 0))
-        entry = sources.setdefault(
-            source.slug, {"source": source, "topics": [], "due": 0, "new": 0, "total": 0}
-        )
-        row = {"topic": topic, "due": due, "new": totals.get(topic.id, 0) - seen}
-        row["total"] = totals.get(topic.id, 0)
-        entry["topics"].append(row)
-        for key in ("due", "new", "total"):
-            entry[key] += row[key]
-    return render_template("study/decks.html", sources=list(sources.values()))
+    return render_template("study/decks.html", sources=study.deck_overview(_user(), utcnow()))
 
 
 def _render_card(deck: study.Deck, shown: study.ShownCard, day, revealed: bool, typed=None):

@@ -124,3 +124,8 @@ def test_read_in_context_scrolls_to_the_highlighted_passage(page, loaded):
     box = mark.bounding_box()
     viewport = page.viewport_size
     assert 0 <= box["y"] <= viewport["height"], "the passage is not scrolled into view"
+
+
+def test_search_treats_percent_and_underscore_as_text(client, loaded):
+    assert "No question matches" in client.get("/bank?q=%25").get_data(as_text=True)
+    assert "No question matches" in client.get("/bank?q=_").get_data(as_text=True)
