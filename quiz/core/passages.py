@@ -13,7 +13,6 @@ from quiz.bank.text import normalize
 
 _TYPOGRAPHIC = {"’": "'", "‘": "'", "“": '"', "”": '"'}
 _NOTE = re.compile(r"^\d+\.\s")
-_NOTE_REF = re.compile(r"\[(\d+)\]")
 
 
 @dataclass(frozen=True)
@@ -114,8 +113,3 @@ def paragraph_kind(paragraph: str, position: int) -> str:
     if len(paragraph) < 90 and "\n" not in paragraph and not paragraph.endswith((".", "”", '"')):
         return "heading"
     return "text"
-
-
-def note_numbers(paragraph: str) -> list[int]:
-    """Return the note numbers referred to as "[n]" in a paragraph."""
-    return [int(n) for n in _NOTE_REF.findall(paragraph)]

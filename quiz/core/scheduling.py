@@ -9,7 +9,7 @@ lapse and leech counting.
 
 import math
 import random
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import IntEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -250,18 +250,3 @@ def memory_to_dict(memory: Memory) -> dict:
         "reps": memory.reps,
         "lapses": memory.lapses,
     }
-
-
-def memory_from_dict(data: dict) -> Memory:
-    """Rebuild a memory serialized by `memory_to_dict`."""
-    return replace(
-        Memory(),
-        phase=Phase(data["phase"]),
-        step=data["step"],
-        stability=data["stability"],
-        difficulty=data["difficulty"],
-        due=datetime.fromisoformat(data["due"]) if data["due"] else None,
-        last_review=datetime.fromisoformat(data["last_review"]) if data["last_review"] else None,
-        reps=data["reps"],
-        lapses=data["lapses"],
-    )

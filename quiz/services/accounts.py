@@ -80,11 +80,6 @@ def create_user(email: str, name: str, password: str, role: Role = Role.STUDENT)
     return user
 
 
-def _failures_since(column, value: str, since: datetime) -> int:
-    query = select(func.count()).where(column == value, LoginFailure.at >= since)
-    return db.session.execute(query).scalar_one()
-
-
 def authenticate(email: str, password: str, ip: str, now: datetime | None = None) -> User | None:
     """Return the user for these credentials, or None; the same for unknown e-mail and bad password.
 

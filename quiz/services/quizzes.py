@@ -469,6 +469,28 @@ def review_attempt(user: User, attempt_id: int, now: datetime | None = None) -> 
     return Review(attempt, reviewed, True)
 
 
+def retry_missed(user: User, attempt_id: int, now: datetime | None = None) -> Attempt:
+    """Start a practice attempt on the bank questions missed in a finished attempt.
+
+    Raises:
+        QuizError: the attempt is open (409), its answers are not to be shown yet
+            (409), or nothing was missed (422).
+    """
+    now = now or utcnow()
+    review = review_attempt(user, attempt_id, now)
+    if not review.visible:
+        raise QuizError("The answers of this assignment are not shown yet.", 409)
+    missed = [
+        r.question.id
+        for r in review.items
+        if (r.answer.points or 0) < 1 and r.question.origin == "bank"
+    ]
+    if not missed:
+        raise QuizError("Nothing was missed: there is nothing to retry.", 422)
+    settings = Settings(feedback="immediate")
+    return start_fixed(user, missed, settings, title="Retry: missed questions", now=now)
+
+
 def missed_to_flashcards(user: User, attempt_id: int, now: datetime | None = None) -> int:
     """Make every question missed in a finished attempt due in the flashcards today.
 

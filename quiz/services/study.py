@@ -7,7 +7,7 @@ Every write happens in one transaction here; the scheduling itself is the pure
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, contains_eager
@@ -612,24 +612,6 @@ def deck_summary(user: User, deck: Deck, now: datetime) -> dict:
         "seconds": sum(row[2] for row in rows) // 1000,
         "next_due": next_due,
     }
-
-
-def clear_deck_burial(user: User, deck: Deck) -> None:
-    """Bring back the deck's cards buried by hand (not siblings: they return tomorrow)."""
-    with write_transaction() as session:
-        ids = select(Question.id).where(deck.where())
-        session.execute(
-            update(CardState)
-            .where(CardState.user_id == user.id, CardState.question_id.in_(ids))
-            .values(buried_until=None)
-        )
-
-
-def forget_user_cards(user: User) -> None:
-    """Delete a user's card states and logs (used by tests and account deletion)."""
-    with write_transaction() as session:
-        session.execute(delete(ReviewLog).where(ReviewLog.user_id == user.id))
-        session.execute(delete(CardState).where(CardState.user_id == user.id))
 
 
 def save_settings(user: User, **values) -> None:

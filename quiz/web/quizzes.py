@@ -320,6 +320,20 @@ def result(attempt_id: int):
     )
 
 
+@bp.post("/attempts/<int:attempt_id>/retry")
+@login_required
+def retry(attempt_id: int):
+    """Retry the questions missed in this attempt, as a new practice quiz."""
+    try:
+        attempt = quizzes.retry_missed(_user(), attempt_id)
+    except QuizError as error:
+        if error.status == 404:
+            _fail(error)
+        flash(str(error), "info")
+        return redirect(url_for("quizzes.result", attempt_id=attempt_id), 303)
+    return redirect(url_for("quizzes.question", attempt_id=attempt.id, number=1), 303)
+
+
 @bp.post("/attempts/<int:attempt_id>/flashcards")
 @login_required
 def to_flashcards(attempt_id: int):

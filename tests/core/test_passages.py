@@ -1,6 +1,6 @@
 import pytest
 
-from quiz.core.passages import Run, note_numbers, paragraph_kind, quote_span, runs
+from quiz.core.passages import Run, paragraph_kind, quote_span, runs
 
 PARAGRAPH = "He said “NATO needs  to better understand China” on July 4, and left."
 
@@ -44,7 +44,3 @@ def test_a_paragraph_without_quotes_is_one_plain_run():
 )
 def test_paragraph_kind(text, position, kind):
     assert paragraph_kind(text, position) == kind
-
-
-def test_note_numbers_are_read_from_brackets():
-    assert note_numbers("without the approval of the UN Security Council [1]. And [4].") == [1, 4]

@@ -9,8 +9,6 @@ from quiz.core.scheduling import (
     Settings,
     day_start,
     interval_label,
-    memory_from_dict,
-    memory_to_dict,
     next_states,
     retrievability,
     study_day,
@@ -182,11 +180,6 @@ def test_retrievability_is_zero_for_new_and_falls_with_time():
     later = retrievability(memory, T0 + timedelta(days=10), NO_FUZZ)
     assert now == pytest.approx(1.0)
     assert later == pytest.approx(0.9, abs=1e-9)  # stability is the 90 % recall interval
-
-
-def test_memory_survives_serialization():
-    memory = next_states(Memory(), T0, NO_FUZZ, 1)[Rating.Easy].memory
-    assert memory_from_dict(memory_to_dict(memory)) == memory
 
 
 @pytest.mark.parametrize(

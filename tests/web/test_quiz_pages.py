@@ -258,3 +258,20 @@ def test_question_page_and_save_use_a_fixed_number_of_statements(
     assert (page.count, save.count) == (5, 6), (page.statements, save.statements)
     with app.app_context():
         assert db.session.scalar(select(db.func.count()).select_from(Attempt)) == past + 1
+
+
+def test_missed_questions_can_be_retried_at_once_as_a_quiz(app, client, auth):
+    user = auth.login()
+    questions = one_per_type(app)[:3]
+    attempt_id = start_fixed(app, user, questions)
+    token = auth.token()
+    client.post(
+        f"/attempts/{attempt_id}/q/1",
+        data={"csrf_token": token, "sequence": "0", "response": questions[0].payload["answer"]},
+    )
+    client.post(f"/attempts/{attempt_id}/finish", data={"csrf_token": token})
+    response = client.post(f"/attempts/{attempt_id}/retry", data={"csrf_token": token})
+    assert response.status_code == 303
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Retry: missed questions" in html
+    assert "Question 1 of 2" in html and "Check this answer" in html
