@@ -187,6 +187,8 @@ def create_assignment(
     """
     if (rules is None) == (not question_ids):
         raise QuizError("Choose questions by rules or pick a list, not both.", 422, "questions")
+    if question_ids:
+        question_ids = list(dict.fromkeys(question_ids))  # a question picked twice is asked once
     with write_transaction() as session:
         owned_class(user, class_id)
         source = session.scalars(select(Source).where(Source.slug == source_slug)).one_or_none()
@@ -358,6 +360,12 @@ def start_assignment(
     rng = rng or random.SystemRandom()
     with write_transaction() as session:
         quiz, override = student_assignment(student, quiz_id)
+        # Lock a row that always exists, so two first starts cannot both see no attempt.
+        session.scalars(
+            select(Enrollment)
+            .where(Enrollment.classroom_id == quiz.classroom_id, Enrollment.user_id == student.id)
+            .with_for_update()
+        ).one()
         attempts = session.scalars(
             select(Attempt)
             .where(Attempt.quiz_id == quiz.id, Attempt.user_id == student.id)

@@ -64,7 +64,9 @@ def gradebook(user: User, class_id: int, now: datetime | None = None) -> Gradebo
     classroom = owned_class(user, class_id)
     students = roster(classroom)
     assignments = db.session.scalars(
-        select(Quiz).where(Quiz.classroom_id == classroom.id).order_by(Quiz.due_at, Quiz.id)
+        select(Quiz)
+        .where(Quiz.classroom_id == classroom.id)
+        .order_by(Quiz.due_at.is_(None), Quiz.due_at, Quiz.id)  # undated last on both engines
     ).all()
     quiz_ids = [q.id for q in assignments]
     by_cell: dict = defaultdict(list)

@@ -18,7 +18,7 @@ from quiz.core.grading import Grade, ResponseError, grade, is_blank
 from quiz.core.quizbuild import Candidate, NotEnoughQuestions, Rules, layout, pick
 from quiz.core.scheduling import Phase
 from quiz.db import db, utcnow, write_transaction
-from quiz.models import Answer, Attempt, CardState, Question, Quiz, Source, Topic, User
+from quiz.models import Answer, Attempt, CardState, Override, Question, Quiz, Source, Topic, User
 
 GRACE = timedelta(seconds=60)
 
@@ -157,7 +157,11 @@ def start_fixed(
         questions = {
             q.id: q
             for q in session.scalars(
-                select(Question).where(Question.id.in_(question_ids), Question.archived.is_(False))
+                select(Question).where(
+                    Question.id.in_(question_ids),
+                    Question.archived.is_(False),
+                    Question.origin == "bank",
+                )
             )
         }
         if len(questions) != len(set(question_ids)) or not question_ids:
@@ -361,8 +365,16 @@ def finish(
 
 
 def _finish(user_id: int, attempt_id: int, now: datetime, closed_by: str) -> tuple[Attempt, bool]:
-    """Close and grade the attempt if it is open; return it and whether this call closed it."""
+    """Close and grade the attempt if it is open; return it and whether this call closed it.
+
+    An attempt closed for its deadline counts as finished at the deadline (not when the
+    next request or the sweep found it), so it is never late because nobody was looking.
+    """
     with write_transaction() as session:
+        finished_at = now
+        if closed_by == "deadline":
+            deadline = session.scalar(select(Attempt.deadline).where(Attempt.id == attempt_id))
+            finished_at = min(now, deadline) if deadline else now
         # The conditional UPDATE is the exactly-once gate: only one caller changes the row.
         closed = session.execute(
             update(Attempt)
@@ -373,9 +385,9 @@ def _finish(user_id: int, attempt_id: int, now: datetime, closed_by: str) -> tup
             )
             .values(
                 state="finished",
-                finished_at=now,
+                finished_at=finished_at,
                 closed_by=closed_by,
-                late=case((Attempt.due_at < now - GRACE, True), else_=False),
+                late=case((Attempt.due_at < finished_at - GRACE, True), else_=False),
             )
         ).rowcount
         if closed == 1:
@@ -386,9 +398,7 @@ def _finish(user_id: int, attempt_id: int, now: datetime, closed_by: str) -> tup
             ).all()
             total = 0.0
             for answer in answers:
-                q = answer.question
-                blank = answer.response is None
-                answer.points = 0.0 if blank else grade(q.type, q.payload, answer.response).score
+                answer.points = points_for(answer)
                 total += answer.points
             session.execute(
                 update(Attempt).where(Attempt.id == attempt_id).values(score=round(total, 4))
@@ -401,6 +411,17 @@ def _finish(user_id: int, attempt_id: int, now: datetime, closed_by: str) -> tup
         if attempt is None:
             raise QuizError("There is no such attempt.", 404)
         return attempt, closed == 1
+
+
+def points_for(answer: Answer) -> float:
+    """Grade a saved answer; one the question's answer data no longer accepts scores 0."""
+    if answer.response is None:
+        return 0.0
+    q = answer.question
+    try:
+        return grade(q.type, q.payload, answer.response).score
+    except ResponseError:  # the bank changed the options after the answer was saved
+        return 0.0
 
 
 def close_overdue(now: datetime | None = None) -> int:
@@ -436,6 +457,19 @@ class Review:
     visible: bool  # False: an assignment that shows answers later, or never
 
 
+def answers_shown(attempt: Attempt, now: datetime) -> bool:
+    """Tell whether a finished attempt's answers may be shown: an assignment's review
+    setting against the student's due date as it is now (an extension counts)."""
+    quiz = attempt.quiz
+    if quiz.kind != "assignment":
+        return True
+    override = db.session.scalars(
+        select(Override).where(Override.quiz_id == quiz.id, Override.user_id == attempt.user_id)
+    ).one_or_none()
+    due = override.due_at if override and override.due_at else quiz.due_at
+    return assignment_rules.answers_visible(quiz.review, due, now)
+
+
 def review_attempt(user: User, attempt_id: int, now: datetime | None = None) -> Review:
     """Return a finished attempt with each question, the response and its grade.
 
@@ -449,10 +483,7 @@ def review_attempt(user: User, attempt_id: int, now: datetime | None = None) -> 
     attempt = get_attempt(user, attempt_id, now)
     if attempt.state != "finished":
         raise QuizError("Finish the attempt to see the answers.", 409)
-    quiz = attempt.quiz
-    if quiz.kind == "assignment" and not assignment_rules.answers_visible(
-        quiz.review, attempt.due_at, now
-    ):
+    if not answers_shown(attempt, now):
         return Review(attempt, [], False)
     answers = db.session.scalars(
         select(Answer)
@@ -464,7 +495,10 @@ def review_attempt(user: User, attempt_id: int, now: datetime | None = None) -> 
     for number, qid in enumerate(attempt.question_order, start=1):
         answer = by_question[qid]
         q = answer.question
-        result = grade(q.type, q.payload, answer.response) if answer.response is not None else None
+        try:
+            result = None if answer.response is None else grade(q.type, q.payload, answer.response)
+        except ResponseError:  # answer data changed since: no verdict to show
+            result = None
         reviewed.append(Reviewed(number, q, answer, result))
     return Review(attempt, reviewed, True)
 
@@ -483,7 +517,7 @@ def retry_missed(user: User, attempt_id: int, now: datetime | None = None) -> At
     missed = [
         r.question.id
         for r in review.items
-        if (r.answer.points or 0) < 1 and r.question.origin == "bank"
+        if (r.answer.points or 0) < 1 and r.question.origin == "bank" and not r.question.archived
     ]
     if not missed:
         raise QuizError("Nothing was missed: there is nothing to retry.", 422)
@@ -505,6 +539,8 @@ def missed_to_flashcards(user: User, attempt_id: int, now: datetime | None = Non
         attempt = _locked_attempt(session, user, attempt_id)
         if attempt.state != "finished":
             raise QuizError("Finish the attempt first.", 409)
+        if not answers_shown(attempt, now):
+            raise QuizError("The answers of this assignment are not shown yet.", 409)
         missed = session.scalars(
             select(Answer.question_id)
             .join(Question, Question.id == Answer.question_id)

@@ -296,7 +296,31 @@ def load_day(user: User, deck: Deck, now: datetime) -> DeckDay:
         .order_by(CardState.due)
     )
     if not deck.focus:  # a focus also takes cards not yet due: the weakest first
-        studied_query = studied_query.where(CardState.due < end).limit(limits.reviews_per_day + 200)
+        # Learning cards are never crowded out by a pile of overdue reviews: reviews are
+        # limited to what is left of today's quota, learning cards are not limited.
+        reviews_left = max(0, limits.reviews_per_day - today.reviews_done)
+        due_reviews = (
+            select(CardState.id)
+            .join(Question, Question.id == CardState.question_id)
+            .where(
+                CardState.user_id == user.id,
+                deck.where(),
+                Question.archived.is_(False),
+                Question.origin == "bank",
+                CardState.phase == int(Phase.REVIEW),
+                CardState.suspended.is_(False),
+                or_(CardState.buried_until.is_(None), CardState.buried_until <= now),
+                CardState.due < end,
+            )
+            .order_by(CardState.due)
+            .limit(reviews_left)
+        )
+        studied_query = studied_query.where(
+            or_(
+                CardState.id.in_(due_reviews.scalar_subquery()),
+                and_(CardState.phase != int(Phase.REVIEW), CardState.due < end),
+            )
+        )
     studied = db.session.execute(studied_query).all()
     new_left = max(0, limits.new_per_day - today.new_done)
     new_rows = []
@@ -458,7 +482,7 @@ def review(
             current = state.version if state else 0
             if version is not None and current != version:
                 replay = _replay(user, client_review_id)
-                if replay:
+                if replay and replay.question_id == question_id:
                     return replay
                 raise StudyError("This card changed since it was shown. Reload it.", 409)
             if state is None:
@@ -497,7 +521,7 @@ def review(
         # concurrently): the other one won and this one wrote nothing.
         db.session.rollback()
         replay = _replay(user, client_review_id)
-        if replay:
+        if replay and replay.question_id == question_id:
             return replay
         raise StudyError("This card changed since it was shown. Reload it.", 409) from None
 
@@ -543,6 +567,11 @@ def undo_last(user: User, now: datetime | None = None) -> int:
             .where(CardState.user_id == user.id, CardState.question_id == log.question_id)
             .with_for_update()
         ).one()
+        if state.version != log.after["version"]:
+            raise StudyError(
+                "This card changed after that review (suspended or buried): undo it by hand.",
+                409,
+            )
         if log.before is None:
             session.delete(state)
         else:

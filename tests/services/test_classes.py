@@ -319,3 +319,66 @@ def test_authoring_reports_each_problem_on_its_field(app, course):
 
 def test_grace_is_one_minute():
     assert timedelta(seconds=60) == GRACE
+
+
+def test_an_attempt_closed_at_its_deadline_is_finished_then_and_not_late(app, course):
+    due = NOW + timedelta(minutes=30)
+    quiz_id = assign(app, course, time_limit_min=60, due_at=due)  # the due date closes it
+    with app.app_context():
+        attempt = classes.start_assignment(me(course["ana"]), quiz_id, now=NOW)
+        swept = NOW + timedelta(hours=3)
+        assert quizzes.close_overdue(now=swept) == 1
+        db.session.expire_all()
+        closed = quizzes.get_attempt(me(course["ana"]), attempt.id, now=swept)
+        assert (closed.finished_at, closed.late, closed.closed_by) == (due, False, "deadline")
+        book = gradebook.gradebook(me(course["teacher"]), course["class"], now=swept)
+        assert book.cells[(course["ana"].id, quiz_id)].status == "submitted"
+
+
+def test_hidden_answers_stay_hidden_from_flashcards_and_show_after_an_extension_ends(app, course):
+    due = NOW + timedelta(hours=1)
+    quiz_id = assign(app, course, due_at=due, review="after_due", attempts_allowed=2)
+    with app.app_context():
+        attempt = classes.start_assignment(me(course["ana"]), quiz_id, now=NOW)
+        answer_all(app, course["ana"], attempt, set())
+        with pytest.raises(QuizError, match="not shown yet"):
+            quizzes.missed_to_flashcards(me(course["ana"]), attempt.id, now=NOW)
+        classes.set_override(
+            me(course["teacher"]), quiz_id, course["ana"].id, due_at=due + timedelta(days=2)
+        )
+        later = due + timedelta(hours=2)  # past the class's due date, not Ana's
+        assert not quizzes.review_attempt(me(course["ana"]), attempt.id, now=later).visible
+        after = due + timedelta(days=3)
+        assert quizzes.review_attempt(me(course["ana"]), attempt.id, now=after).visible
+
+
+def test_an_answer_the_changed_bank_no_longer_accepts_scores_zero_instead_of_failing(app, course):
+    quiz_id = assign(app, course)
+    with app.app_context():
+        from quiz.models import Question
+
+        attempt = classes.start_assignment(me(course["ana"]), quiz_id, now=NOW)
+        qid = attempt.question_order[0]
+        quizzes.save_answer(me(course["ana"]), attempt.id, qid, "Right", 0, now=NOW)
+        question = db.session.get(Question, qid)
+        question.payload = {"options": ["Alpha", "Beta", "Gamma"], "answer": "Alpha"}
+        db.session.commit()
+        done = quizzes.finish(me(course["ana"]), attempt.id, now=NOW)
+        assert (done.state, done.score) == ("finished", 0.0)
+        review = quizzes.review_attempt(me(course["ana"]), attempt.id, now=NOW)
+        assert review.items[0].grade is None
+
+
+def test_a_question_picked_twice_is_asked_once(app, course):
+    with app.app_context():
+        ids = course["ids"]
+        quiz = classes.create_assignment(
+            me(course["teacher"]),
+            course["class"],
+            "deck",
+            AssignmentSettings(title="Twice"),
+            question_ids=[ids[0], ids[0], ids[1]],
+        )
+        assert quiz.question_ids == [ids[0], ids[1]]
+        attempt = classes.start_assignment(me(course["ana"]), quiz.id, now=NOW)
+        assert sorted(attempt.question_order) == [ids[0], ids[1]]

@@ -243,3 +243,38 @@ def test_optimising_with_too_little_history_keeps_the_defaults(app, student):
         assert not result.changed
         assert result.message.startswith("Not enough history yet")
         assert reload(app, student.id).fsrs_parameters is None
+
+
+def test_a_card_forgotten_today_is_shown_even_under_a_pile_of_overdue_reviews(app, student):
+    ids = make_source(app, 252)
+    make_card_states(app, student, ids[:250], due=NOW - timedelta(days=30))
+    make_card_states(
+        app, student, [ids[250]], due=NOW - timedelta(minutes=1), phase=int(Phase.RELEARNING)
+    )
+    with app.app_context():
+        queue = study.load_day(reload(app, student.id), study.find_deck("deck"), NOW).queue
+        assert queue.learning == 1 and ids[250] in [c.question_id for c in queue.cards]
+        assert queue.review == 200  # the daily review limit still holds
+
+
+def test_undo_is_refused_when_the_card_changed_after_the_review(app, student):
+    [qid] = make_source(app, 1)
+    with app.app_context():
+        user = reload(app, student.id)
+        study.review(user, qid, 3, "u", 0, now=NOW)
+        study.set_flags(user, qid, now=NOW, suspended=True)
+        with pytest.raises(StudyError, match="changed after that review") as error:
+            study.undo_last(user, now=NOW)
+        assert error.value.status == 409
+        assert state_of(user.id, qid).suspended
+
+
+def test_a_review_id_reused_for_another_card_is_a_conflict(app, student):
+    ids = make_source(app, 2)
+    with app.app_context():
+        user = reload(app, student.id)
+        study.review(user, ids[0], 3, "same-id", 0, now=NOW)
+        with pytest.raises(StudyError) as error:
+            study.review(user, ids[1], 3, "same-id", 0, now=NOW)
+        assert error.value.status == 409
+        assert state_of(user.id, ids[1]) is None
