@@ -37,11 +37,19 @@ def _http_error(error: HTTPException):
     default = type(error).description
     message = error.description if error.description != default else None
     response = error_response(error.code or 500, message)
+    if error.code == 405:
+        body, status = response
+        return body, status, {"Allow": ", ".join(error.valid_methods or [])}
     if error.code == 429:
         body, status = response
         retry_after = getattr(error, "retry_after", None)
         return (body, status, {"Retry-After": str(retry_after)}) if retry_after else response
     return response
+
+
+def _too_big(_error: OverflowError):
+    # An id larger than the database's integers (typed into a URL) names nothing.
+    return error_response(404)
 
 
 def _csrf_error(_error: CSRFError):
@@ -55,5 +63,6 @@ def _server_error(error: InternalServerError):
 def init_app(app: Flask) -> None:
     """Register the error handlers."""
     app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(OverflowError, _too_big)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(InternalServerError, _server_error)

@@ -54,6 +54,8 @@ def _unauthorized():
     if wants_json():
         return error_response(401)
     flash(login_manager.login_message, login_manager.login_message_category)
+    if request.method != "GET":  # coming back to a form post would be a 405
+        return redirect(url_for("auth.login"))
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 

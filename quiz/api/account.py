@@ -45,7 +45,7 @@ def update_me():
             return error_response(422, "name: use 1 to 100 characters.", field="name")
         changes["name"] = name
     if "timezone" in data:
-        if data["timezone"] not in available_timezones():
+        if not isinstance(data["timezone"], str) or data["timezone"] not in available_timezones():
             return error_response(
                 422, "timezone: use an IANA name such as Europe/Paris.", field="timezone"
             )

@@ -82,7 +82,10 @@ def study_next():
         return error_response(
             422, "source: name the deck by its slug, e.g. ?source=<slug>.", field="source"
         )
-    return next_json(deck)
+    found = study.find_deck(deck.source_slug, deck.topic_slug)
+    if found is None:
+        return error_response(404, "There is no such deck.")
+    return next_json(found)
 
 
 @bp.post("/study/reviews")

@@ -14,7 +14,7 @@ from quiz.core.scheduling import Phase, day_start, next_day_start, study_day
 from quiz.db import db, utcnow
 from quiz.models import CardState, Question, ReviewLog, User
 from quiz.services.progress import student_topics
-from quiz.services.study import settings_for
+from quiz.services.study import scheduled, settings_for
 
 HEATMAP_DAYS = 365
 FORECAST_DAYS = 30
@@ -77,11 +77,9 @@ def dashboard(user: User, now: datetime | None = None) -> Dashboard:
     due_days: Counter = Counter()
     due_today = 0
     for (due,) in db.session.execute(
-        select(CardState.due).where(
-            CardState.user_id == user.id,
-            CardState.phase != int(Phase.NEW),
-            CardState.suspended.is_(False),
-        )
+        select(CardState.due)
+        .join(Question, Question.id == CardState.question_id)
+        .where(scheduled(user, now))
     ):
         if due < end_of_today:
             due_today += 1

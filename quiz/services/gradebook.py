@@ -104,16 +104,21 @@ def gradebook(user: User, class_id: int, now: datetime | None = None) -> Gradebo
     )
 
 
+def _cell(text: str) -> str:
+    """Quote text a spreadsheet would run as a formula (a student chooses their own name)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def gradebook_csv(book: Gradebook) -> str:
     """Return the gradebook as CSV: one row per student, two columns per assignment."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     header = ["Student", "E-mail"]
     for quiz in book.assignments:
-        header += [f"{quiz.title} (%)", f"{quiz.title} (status)"]
+        header += [_cell(f"{quiz.title} (%)"), _cell(f"{quiz.title} (status)")]
     writer.writerow(header + ["Average (%)"])
     for student in book.students:
-        row = [student.name, student.email]
+        row = [_cell(student.name), _cell(student.email)]
         for quiz in book.assignments:
             cell = book.cells[(student.id, quiz.id)]
             row += ["" if cell.grade is None else f"{cell.grade:.1f}", cell.status]

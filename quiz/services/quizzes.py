@@ -311,6 +311,25 @@ def save_answer(
     )
 
 
+def flag_answer(user: User, attempt_id: int, question_id: int, flagged: bool) -> Answer:
+    """Flag or unflag a question of an open attempt (also one already checked).
+
+    Raises:
+        QuizError: no such attempt or question (404), the attempt is finished (409).
+    """
+    with write_transaction() as session:
+        attempt = _locked_attempt(session, user, attempt_id)
+        if attempt.state != "in_progress":
+            raise QuizError("This attempt is finished.", 409)
+        answer = session.scalars(
+            select(Answer).where(Answer.attempt_id == attempt.id, Answer.question_id == question_id)
+        ).one_or_none()
+        if answer is None:
+            raise QuizError("That question is not part of this attempt.", 404)
+        answer.flagged = bool(flagged)
+        return answer
+
+
 def _locked_attempt(session, user: User, attempt_id: int) -> Attempt:
     attempt = session.scalars(
         select(Attempt)

@@ -71,7 +71,9 @@ def reader(slug: str, wanted: str, user: User | None) -> ReaderPage:
     Raises:
         LookupError: no such source, or no such question in it.
     """
-    source = db.session.scalars(select(Source).where(Source.slug == slug)).one_or_none()
+    source = db.session.scalars(
+        select(Source).where(Source.slug == slug, Source.archived.is_(False))
+    ).one_or_none()
     if source is None:
         raise LookupError(f"There is no source called “{slug}”.")
     passages = db.session.scalars(

@@ -681,6 +681,39 @@ def optimize_user(user: User) -> Optimization:
     return result
 
 
+def scheduled(user: User, now: datetime):
+    """Return the conditions of the user's cards that are scheduled now: studied, bank,
+    not archived, not suspended, not buried (what the study queue can show)."""
+    return and_(
+        CardState.user_id == user.id,
+        CardState.phase != int(Phase.NEW),
+        CardState.suspended.is_(False),
+        or_(CardState.buried_until.is_(None), CardState.buried_until <= now),
+        Question.archived.is_(False),
+        Question.origin == "bank",
+    )
+
+
+def source_slug_of(question_id: int) -> str:
+    """Return the slug of the source a question belongs to."""
+    return db.session.scalar(
+        select(Source.slug)
+        .join(Question, Question.source_id == Source.id)
+        .where(Question.id == question_id)
+    )
+
+
+def due_count(user: User, now: datetime) -> int:
+    """Return how many cards are due before the study day ends."""
+    end = next_day_start(now, settings_for(user))
+    return db.session.scalar(
+        select(func.count())
+        .select_from(CardState)
+        .join(Question, Question.id == CardState.question_id)
+        .where(scheduled(user, now), CardState.due < end)
+    )
+
+
 def deck_overview(user: User, now: datetime) -> list[dict]:
     """Return each source with its topics and, per topic, cards due today, new and total.
 

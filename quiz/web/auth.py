@@ -12,13 +12,13 @@ from quiz.web.forms import ChangePasswordForm, LoginForm, RegisterForm
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
-def _safe_next(target: str | None) -> str:
-    """Return target if it is a path on this site, else the home page."""
-    if target and target.startswith("/") and not target.startswith("//"):
+def safe_next(target: str | None, fallback: str | None = None) -> str:
+    """Return target if it is a path on this site, else the fallback (the home page)."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc:
             return target
-    return url_for("main.home")
+    return fallback or url_for("main.home")
 
 
 def _start_session(user) -> None:
@@ -57,7 +57,7 @@ def login():
         else:
             _start_session(user)
             flash(f"Logged in as {user.name}.", "success")
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form), 422 if form.errors else 200
 
 

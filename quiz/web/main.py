@@ -2,12 +2,10 @@
 
 from flask import Blueprint, render_template
 from flask_login import current_user
-from sqlalchemy import func, select
 
-from quiz.core.scheduling import next_day_start
-from quiz.db import db, utcnow
-from quiz.models import CardState, Source
-from quiz.services.study import settings_for
+from quiz.db import utcnow
+from quiz.services import study
+from quiz.services.reading import active_sources
 
 bp = Blueprint("main", __name__)
 
@@ -15,20 +13,8 @@ bp = Blueprint("main", __name__)
 @bp.get("/")
 def home():
     """Explain the app to a newcomer, or greet a returning user; list the sources."""
-    sources = db.session.scalars(
-        select(Source).where(Source.archived.is_(False)).order_by(Source.title)
-    ).all()
-    due = None
-    if current_user.is_authenticated:
-        end = next_day_start(utcnow(), settings_for(current_user))
-        due = db.session.scalar(
-            select(func.count()).where(
-                CardState.user_id == current_user.id,
-                CardState.phase != 0,
-                CardState.suspended.is_(False),
-                CardState.due < end,
-            )
-        )
+    sources = active_sources()
+    due = study.due_count(current_user, utcnow()) if current_user.is_authenticated else None
     return render_template("home.html", sources=sources, due=due)
 
 

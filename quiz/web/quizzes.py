@@ -231,15 +231,15 @@ def save(attempt_id: int, number: int):
         qid = attempt.question_order[number - 1]
         q = db.session.get(Question, qid)
         view = attempt.layout[str(qid)]
-        answer = None
-        if request.form.get("locked") != "1":
+        flagged = request.form.get("flagged") == "1"
+        if request.form.get("locked") == "1":  # a checked answer: only its flag can change
+            answer = quizzes.flag_answer(user, attempt_id, qid, flagged)
+        else:
             response = read_response(q, view, request.form)
             sequence = request.form.get("sequence", type=int)
             if sequence is None:
                 raise QuizError("The form is incomplete: reload the page.", 422)
-            answer = quizzes.save_answer(
-                user, attempt_id, qid, response, sequence, request.form.get("flagged") == "1"
-            )
+            answer = quizzes.save_answer(user, attempt_id, qid, response, sequence, flagged)
         go = request.form.get("go", "next")
         if go == "check":
             answer = quizzes.check_answer(user, attempt_id, qid)
@@ -309,7 +309,9 @@ def result(attempt_id: int):
         if error.status == 409:
             return redirect(url_for("quizzes.summary", attempt_id=attempt_id))
         _fail(error)
-    missed = sum(1 for r in review.items if (r.answer.points or 0) < 1)
+    missed = sum(
+        1 for r in review.items if (r.answer.points or 0) < 1 and r.question.origin == "bank"
+    )
     return render_template(
         "quizzes/result.html",
         attempt=review.attempt,

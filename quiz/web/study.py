@@ -21,6 +21,7 @@ from quiz.db import db, utcnow
 from quiz.models import CardState, Question, ReviewLog
 from quiz.services import progress, study
 from quiz.services.study import StudyError
+from quiz.web.auth import safe_next
 from quiz.web.forms import StudySettingsForm
 
 bp = Blueprint("study", __name__, url_prefix="/study")
@@ -199,6 +200,12 @@ def undo(slug: str):
         flash(str(error), "warning")
         return redirect(url_for("study.session", **_deck_args(deck)), 303)
     flash("Last review undone.", "info")
+    try:
+        study.load_card(_user(), question_id, deck, utcnow())
+    except StudyError:  # reviewed in another deck: show it there
+        return redirect(
+            url_for("study.session", slug=study.source_slug_of(question_id), card=question_id), 303
+        )
     return redirect(url_for("study.session", card=question_id, **_deck_args(deck)), 303)
 
 
@@ -223,10 +230,8 @@ def card_action(question_id: int, action: str):
         "bury": "Card buried until tomorrow.",
     }
     flash(messages[action], "info")
-    target = request.form.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("study.card_info", question_id=question_id)
-    return redirect(target, 303)
+    fallback = url_for("study.card_info", question_id=question_id)
+    return redirect(safe_next(request.form.get("next"), fallback), 303)
 
 
 @bp.get("/card/<int:question_id>")

@@ -104,7 +104,8 @@ def class_update(class_id: int):
         abort(400, description="Unknown action.")
     form = ClassForm()
     if not form.validate_on_submit() and action == "rename":
-        abort(422, description="Give the class a name of 1 to 120 characters.")
+        flash("Give the class a name of 1 to 120 characters.", "error")
+        return redirect(url_for("teach.class_page", class_id=class_id), 303)
     _or_404(classes.update_class, _user(), class_id, **changes)
     flash(
         {
@@ -223,7 +224,8 @@ def assignment_page(quiz_id: int):
                 extra_attempts=form.extra_attempts.data or 0,
             )
         except QuizError as error:
-            form.extra_minutes.errors = [str(error)]
+            target = getattr(form, error.field or "", None) or form.extra_minutes
+            target.errors = [str(error)]
         else:
             flash("Override saved.", "success")
             return redirect(url_for("teach.assignment_page", quiz_id=quiz.id), 303)

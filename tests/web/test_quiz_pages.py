@@ -275,3 +275,20 @@ def test_missed_questions_can_be_retried_at_once_as_a_quiz(app, client, auth):
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Retry: missed questions" in html
     assert "Question 1 of 2" in html and "Check this answer" in html
+
+
+def test_a_checked_answer_can_still_be_flagged(app, client, auth):
+    user = auth.login()
+    questions = one_per_type(app)[:1]
+    attempt_id = start_fixed(app, user, questions, feedback="immediate")
+    token = auth.token()
+    right = questions[0].payload["answer"]
+    client.post(
+        f"/attempts/{attempt_id}/q/1",
+        data={"csrf_token": token, "sequence": "0", "response": right, "go": "check"},
+    )
+    client.post(
+        f"/attempts/{attempt_id}/q/1",
+        data={"csrf_token": token, "locked": "1", "flagged": "1", "go": "summary"},
+    )
+    assert "1 flagged" in client.get(f"/attempts/{attempt_id}/summary").get_data(as_text=True)

@@ -86,3 +86,19 @@ def test_oversized_request_is_refused_with_413(client):
 
 def test_health_check_answers_without_a_login(client):
     assert client.get("/healthz").get_json() == {"ok": True}
+
+
+def test_405_names_the_allowed_methods(client):
+    assert client.get("/auth/logout").headers["Allow"] in ("POST", "OPTIONS, POST", "POST, OPTIONS")
+
+
+def test_an_id_too_large_for_the_database_is_not_found(auth, client):
+    auth.login()
+    assert client.get("/study/card/99999999999999999999999").status_code == 404
+
+
+def test_gradebook_csv_neutralises_spreadsheet_formulas():
+    from quiz.services.gradebook import _cell
+
+    assert _cell('=HYPERLINK("x")') == '\'=HYPERLINK("x")'
+    assert _cell("Ana") == "Ana"

@@ -4,6 +4,7 @@
 
 (() => {
   const root = () => document.getElementById("study");
+  let cardShownAt = performance.now();
 
   async function swap(url, options) {
     const study = root();
@@ -21,6 +22,7 @@
       const next = holder.querySelector("#study");
       if (!next) throw new Error("no card in response");
       study.replaceWith(next);
+      cardShownAt = performance.now();
       const heading = next.querySelector(".front, #summary-title");
       if (heading) heading.setAttribute("tabindex", "-1");
       const input = next.querySelector("#type-in input[type=text]");
@@ -60,8 +62,8 @@
     const form = button.form;
     const data = new FormData(form);
     data.set("rating", button.value);
-    const shownAt = Number(root().dataset.shownAt || 0);
-    if (shownAt) data.set("duration_ms", String(Math.max(0, Date.now() - shownAt)));
+    // Time the card with the browser's own clock (the page's shown_at is the server's).
+    data.set("duration_ms", String(Math.round(performance.now() - cardShownAt)));
     swap(form.action, { method: "POST", body: data });
   }
 
@@ -99,6 +101,8 @@
     if (!study || event.ctrlKey || event.metaKey || event.altKey) return;
     const typing = event.target.closest("input, textarea, select");
     if (typing) return; // Enter in the type-in box submits it
+    const control = event.target.closest("a, button, summary");
+    if (control && (event.key === "Enter" || event.key === " ")) return; // the control's own action
     const revealed = study.dataset.revealed === "true";
     const key = event.key.toLowerCase();
     if ((key === " " || key === "enter") && !revealed && !study.dataset.done) {
