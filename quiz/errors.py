@@ -47,11 +47,6 @@ def _http_error(error: HTTPException):
     return response
 
 
-def _too_big(_error: OverflowError):
-    # An id larger than the database's integers (typed into a URL) names nothing.
-    return error_response(404)
-
-
 def _csrf_error(_error: CSRFError):
     return error_response(400, CSRF_MESSAGE)
 
@@ -63,6 +58,5 @@ def _server_error(error: InternalServerError):
 def init_app(app: Flask) -> None:
     """Register the error handlers."""
     app.register_error_handler(CSRFError, _csrf_error)
-    app.register_error_handler(OverflowError, _too_big)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(InternalServerError, _server_error)

@@ -16,6 +16,7 @@ from quiz.errors import error_response
 from quiz.models import Answer, Question
 from quiz.services import quizzes
 from quiz.services.quizzes import QuizError
+from quiz.web import MAX_ID
 
 
 def _user():
@@ -130,8 +131,8 @@ def put_answer(attempt_id: int, question_id: int):
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         return error_response(400, "Send a JSON object with response and sequence.")
-    if type(data.get("sequence")) is not int:
-        return error_response(422, "sequence: must be an integer.", field="sequence")
+    if type(data.get("sequence")) is not int or not 0 <= data["sequence"] <= MAX_ID:
+        return error_response(422, "sequence: must be a whole number.", field="sequence")
     flagged = data.get("flagged")
     if flagged is not None and not isinstance(flagged, bool):
         return error_response(422, "flagged: must be true or false.", field="flagged")

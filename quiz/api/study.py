@@ -11,6 +11,7 @@ from quiz.db import utcnow
 from quiz.errors import error_response
 from quiz.services import study
 from quiz.services.study import StudyError
+from quiz.web import MAX_ID
 
 
 def memory_json(memory: Memory, version: int) -> dict:
@@ -98,16 +99,16 @@ def study_review():
             400, "Send a JSON object with question_id, rating and client_review_id."
         )
     for name in ("question_id", "rating"):
-        if type(data.get(name)) is not int:
-            return error_response(422, f"{name}: must be an integer.", field=name)
+        if type(data.get(name)) is not int or not 0 <= data[name] <= MAX_ID:
+            return error_response(422, f"{name}: must be a whole number.", field=name)
     client_review_id = data.get("client_review_id")
     if not isinstance(client_review_id, str):
         return error_response(422, "client_review_id: must be a string.", field="client_review_id")
     version = data.get("version")
-    if version is not None and type(version) is not int:
-        return error_response(422, "version: must be an integer.", field="version")
+    if version is not None and (type(version) is not int or not 0 <= version <= MAX_ID):
+        return error_response(422, "version: must be a whole number.", field="version")
     duration = data.get("duration_ms", 0)
-    if type(duration) is not int:
+    if type(duration) is not int or not 0 <= duration <= MAX_ID:
         return error_response(422, "duration_ms: must be an integer.", field="duration_ms")
     if "source" in data:
         deck = _deck(data["source"], data.get("topic"))

@@ -7,8 +7,26 @@ from sqlalchemy import func, or_, select
 from quiz.bank.schema import KINDS, TYPES
 from quiz.core.passages import paragraph_kind, runs
 from quiz.db import db
-from quiz.models import Passage, Question, Source, Topic, User
+from quiz.models import Attempt, Passage, Question, Quiz, Source, Topic, User
 from quiz.services import progress
+from quiz.services.study import in_open_assignment
+
+
+def has_open_assignment(user_id: int) -> bool:
+    """Tell whether the user has an assignment attempt in progress."""
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Attempt)
+            .join(Quiz, Quiz.id == Attempt.quiz_id)
+            .where(
+                Attempt.user_id == user_id,
+                Attempt.state == "in_progress",
+                Quiz.kind == "assignment",
+            )
+        )
+        > 0
+    )
 
 
 def active_sources() -> list[Source]:
@@ -17,12 +35,13 @@ def active_sources() -> list[Source]:
     return list(db.session.scalars(query))
 
 
-def bank_query(source: Source, filters: dict):
+def bank_query(source: Source, filters: dict, user_id: int | None = None):
     """Return the statement listing a source's bank questions under the browser's filters.
 
     Args:
         filters: topic (slug), kind, type, difficulty ("1"–"3") and q (text to
             find in prompt, answer, explanation or quote); unknown values are ignored.
+        user_id: the reader, whose open assignment's questions are left out.
     """
     query = (
         select(Question)
@@ -34,6 +53,8 @@ def bank_query(source: Source, filters: dict):
         )
         .order_by(Topic.position, Question.id)
     )
+    if user_id is not None:
+        query = query.where(~in_open_assignment(user_id))
     if filters["topic"]:
         query = query.where(Topic.slug == filters["topic"])
     if filters["kind"] in KINDS:

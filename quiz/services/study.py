@@ -27,7 +27,7 @@ from quiz.core.scheduling import (
     study_day,
 )
 from quiz.db import db, utcnow, write_transaction
-from quiz.models import CardState, Question, ReviewLog, Source, Topic, User
+from quiz.models import Answer, Attempt, CardState, Question, Quiz, ReviewLog, Source, Topic, User
 
 NEW_FETCH_FACTOR = 4  # a fact has at most a few siblings; fetch enough to fill the limit
 
@@ -289,6 +289,7 @@ def load_day(user: User, deck: Deck, now: datetime) -> DeckDay:
             deck.where(),
             Question.archived.is_(False),
             Question.origin == "bank",
+            ~in_open_assignment(user.id),
             CardState.phase != int(Phase.NEW),
             CardState.suspended.is_(False),
             or_(CardState.buried_until.is_(None), CardState.buried_until <= now),
@@ -340,7 +341,13 @@ def load_day(user: User, deck: Deck, now: datetime) -> DeckDay:
             select(Question)
             .join(Topic, Topic.id == Question.topic_id)
             .options(contains_eager(Question.topic))
-            .where(deck.where(), Question.archived.is_(False), Question.origin == "bank", ~seen)
+            .where(
+                deck.where(),
+                Question.archived.is_(False),
+                Question.origin == "bank",
+                ~seen,
+                ~in_open_assignment(user.id),
+            )
             .order_by(Topic.position, Question.id)
             .limit(new_left * NEW_FETCH_FACTOR + len(today.answered_facts))
         )
@@ -402,6 +409,7 @@ def load_card(user: User, question_id: int, deck: Deck, now: datetime) -> ShownC
             deck.where(),
             Question.archived.is_(False),
             Question.origin == "bank",
+            ~in_open_assignment(user.id),
         )
     ).one_or_none()
     if row is None:
@@ -679,6 +687,26 @@ def optimize_user(user: User) -> Optimization:
         with write_transaction():
             user.fsrs_parameters = list(result.parameters)
     return result
+
+
+def in_open_assignment(user_id: int):
+    """Return the condition "this question is in one of the user's open assignment attempts".
+
+    Such a question is kept out of flashcards, card info and the bank browser until the
+    attempt ends, so its answer cannot be looked up in another tab.
+    """
+    return (
+        exists()
+        .where(
+            Answer.question_id == Question.id,
+            Answer.attempt_id == Attempt.id,
+            Attempt.user_id == user_id,
+            Attempt.state == "in_progress",
+            Attempt.quiz_id == Quiz.id,
+            Quiz.kind == "assignment",
+        )
+        .correlate(Question)
+    )
 
 
 def scheduled(user: User, now: datetime):

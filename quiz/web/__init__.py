@@ -5,6 +5,17 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
+
+MAX_ID = 2**31 - 1  # the largest id both databases store
+
+
+class IdConverter(IntegerConverter):
+    """An <int:...> in a URL that never exceeds a database integer (larger: 404)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def localtime(moment: datetime | None, fmt: str = "%a %d %b %Y, %H:%M") -> str:
@@ -41,6 +52,7 @@ def init_app(app: Flask) -> None:
         teach,
     )
 
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     app.add_template_filter(localtime)
     app.add_template_filter(duration)
     app.register_blueprint(main.bp)

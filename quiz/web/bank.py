@@ -30,7 +30,9 @@ def browse():
         "difficulty": request.args.get("difficulty", ""),
         "q": request.args.get("q", "").strip()[:200],
     }
-    query = reading.bank_query(source, filters)
+    user_id = current_user.id if current_user.is_authenticated else None
+    query = reading.bank_query(source, filters, user_id)
+    hiding = user_id is not None and reading.has_open_assignment(user_id)
     page = db.paginate(query, per_page=PER_PAGE, max_per_page=PER_PAGE, error_out=False)
     return render_template(
         "bank/browse.html",
@@ -42,6 +44,7 @@ def browse():
         page=page,
         kinds=KINDS,
         types=TYPES,
+        hiding=hiding,
     )
 
 

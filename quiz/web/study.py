@@ -245,7 +245,11 @@ def card_info(question_id: int):
             CardState,
             (CardState.question_id == Question.id) & (CardState.user_id == user.id),
         )
-        .where(Question.id == question_id, Question.origin == "bank")
+        .where(
+            Question.id == question_id,
+            Question.origin == "bank",
+            ~study.in_open_assignment(user.id),
+        )
     ).one_or_none()
     if row is None:
         abort(404, description="There is no such card.")

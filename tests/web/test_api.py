@@ -69,3 +69,12 @@ def test_openapi_document_describes_every_api_route(app, client):
             for method in rule.methods - {"HEAD", "OPTIONS"}:
                 routes.add((method, path))
     assert routes == documented
+
+
+def test_numbers_too_large_for_the_database_are_refused_not_crashed(auth, client):
+    auth.login()
+    headers = {"X-CSRFToken": auth.token()}
+    body = {"question_id": 10**30, "rating": 3, "client_review_id": "x"}
+    response = client.post("/api/v1/study/reviews", json=body, headers=headers)
+    assert response.status_code == 422
+    assert response.get_json()["error"]["field"] == "question_id"

@@ -187,3 +187,31 @@ def test_an_instructors_question_cannot_be_opened_as_a_flashcard(app, client, au
     assert (
         other.post(f"/study/card/{own.id}/suspend", data={"csrf_token": token}).status_code == 404
     )
+
+
+def test_an_open_assignment_hides_its_questions_everywhere_else(app, client, auth):
+    teacher = make_user(app, role=Role.INSTRUCTOR)
+    ids = make_source(app, 6)
+    student = auth.login()
+    with app.app_context():
+        classroom = classes.create_class(db.session.get(User, teacher.id), "P1")
+        classes.join(db.session.get(User, student.id), classroom.join_code)
+        quiz = classes.create_assignment(
+            db.session.get(User, teacher.id),
+            classroom.id,
+            "deck",
+            classes.AssignmentSettings(title="Closed book"),
+            question_ids=ids[:5],
+        )
+        attempt = classes.start_assignment(db.session.get(User, student.id), quiz.id)
+    asked = ids[0]
+    browse = client.get("/bank?source=deck").get_data(as_text=True)
+    assert "1 question" in browse and "its questions are hidden here" in browse
+    assert client.get(f"/study/card/{asked}").status_code == 404
+    assert client.get(f"/study/deck?show={asked}").status_code == 404
+    nxt = client.get("/api/v1/study/next?source=deck").get_json()
+    assert nxt["card"]["question_id"] == ids[5]
+    assert nxt["remaining"]["new"] == 1
+    client.post(f"/attempts/{attempt.id}/finish", data={"csrf_token": auth.token()})
+    assert client.get(f"/study/card/{asked}").status_code == 200
+    assert "6 questions" in client.get("/bank?source=deck").get_data(as_text=True)
