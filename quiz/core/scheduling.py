@@ -225,7 +225,11 @@ def next_states(memory: Memory, now: datetime, settings: Settings, card_id: int)
             interval=due - now,
             label=label,
             lapsed=lapsed,
-            leech=lapsed and lapses >= settings.leech_threshold,
+            # Anki's rule: a leech at the threshold, then again every half-threshold,
+            # so a card unsuspended by the student is not suspended again at once.
+            leech=lapsed
+            and lapses >= settings.leech_threshold
+            and (lapses - settings.leech_threshold) % max(1, settings.leech_threshold // 2) == 0,
         )
     return outcomes
 

@@ -296,6 +296,10 @@ def save_answer(
                     grade(answer.question.type, answer.question.payload, response)
                 except ResponseError as error:
                     raise QuizError(str(error), 422, "response") from None
+                if answer.question.type == "true_false" and isinstance(response, str):
+                    response = response.strip().lower() == "true"  # stored as graded
+                elif isinstance(response, str):
+                    response = response.strip()
             answer.response = response
             if flagged is not None:
                 answer.flagged = bool(flagged)

@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -80,6 +81,11 @@ def test_a_lapse_is_counted_and_the_eighth_makes_a_leech():
     assert again.memory.lapses == 8
     assert again.memory.phase == Phase.RELEARNING
     assert not outcomes[Rating.Good].lapsed
+    again_at = {
+        n: next_states(replace(memory, lapses=n - 1), T0, NO_FUZZ, 3)[Rating.Again].leech
+        for n in range(8, 17)
+    }
+    assert [n for n, leech in again_at.items() if leech] == [8, 12, 16]  # then every 4
     assert outcomes[Rating.Good].memory.lapses == 7
     assert not next_states(
         Memory(

@@ -229,3 +229,11 @@ def test_topic_breakdown_counts_finished_attempts_only(app, setup):
             {"topic": "All of it", "questions": 5, "points": 1.0, "share": 0.2}
         ]
         assert db.session.scalar(select(func.count()).select_from(Answer)) == 10
+
+
+def test_responses_are_stored_as_the_grader_reads_them(app, setup):
+    user, _ = setup
+    attempt_id, order = start(app, user)
+    with app.app_context():
+        saved = quizzes.save_answer(me(user), attempt_id, order[0], "  Right ", 0, now=NOW)
+        assert saved.response == "Right"
