@@ -88,8 +88,15 @@ def write_transaction() -> Iterator[Session]:
     PostgreSQL callers lock the rows they read with SELECT ... FOR UPDATE.
     """
     session = db.session()
+    if session.info.get("writing"):
+        # An inner commit would end the outer transaction half-way: never nest writes.
+        raise RuntimeError("write_transaction() does not nest")
     if session.in_transaction():
         session.commit()  # close the read transaction the request may have opened
-    with session.begin():
-        session.connection(execution_options={"sqlite_immediate": True})
-        yield session
+    session.info["writing"] = True
+    try:
+        with session.begin():
+            session.connection(execution_options={"sqlite_immediate": True})
+            yield session
+    finally:
+        session.info.pop("writing", None)

@@ -63,3 +63,12 @@ def test_migrations_build_exactly_the_models(app):
         assert diff == []
         with db.engine.begin() as conn:
             conn.execute(text("DROP TABLE alembic_version"))
+
+
+def test_write_transactions_do_not_nest(app):
+    import pytest
+
+    with app.app_context(), write_transaction():
+        inner = write_transaction()
+        with pytest.raises(RuntimeError, match="does not nest"):
+            inner.__enter__()

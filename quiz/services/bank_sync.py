@@ -107,6 +107,10 @@ def _sync_questions(session, source: Source, items, texts: list[str], report: Sy
         digest = item.content_hash()
         if row is not None and row.content_hash == digest and not row.archived:
             report.unchanged += 1
+            # The item is the same, but the seed may have gained or lost a paragraph.
+            position = locate_quote(texts, item.quote)
+            if row.passage_position != position:
+                row.passage_position = position
             continue
         if row is None:
             row = Question(key=item.key, source_id=source.id, origin="bank", created_at=now)

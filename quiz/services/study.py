@@ -267,6 +267,7 @@ def load_day(user: User, deck: Deck, now: datetime) -> DeckDay:
         select(
             ReviewLog.question_id,
             ReviewLog.phase_before,
+            Question.source_id,
             Question.fact,
             deck.where().label("in_deck"),
         )
@@ -277,7 +278,7 @@ def load_day(user: User, deck: Deck, now: datetime) -> DeckDay:
         new_done=sum(1 for log in logs if log.phase_before == Phase.NEW),
         reviews_done=sum(1 for log in logs if log.phase_before == Phase.REVIEW),
         answered=frozenset(log.question_id for log in logs),
-        answered_facts=frozenset(log.fact for log in logs),
+        answered_facts=frozenset(f"{log.source_id}:{log.fact}" for log in logs),
     )
     studied_query = (
         select(CardState, Question)
@@ -362,7 +363,7 @@ def load_day(user: User, deck: Deck, now: datetime) -> DeckDay:
     candidates = [
         Candidate(
             q.id,
-            q.fact,
+            f"{q.source_id}:{q.fact}",  # fact slugs are unique within a source only
             Phase(s.phase),
             s.due,
             q.id,
@@ -370,10 +371,13 @@ def load_day(user: User, deck: Deck, now: datetime) -> DeckDay:
         )
         for s, q in studied
     ]
-    fresh = [Candidate(q.id, q.fact, Phase.NEW, None, n) for n, (q, _) in enumerate(new_rows)]
+    fresh = [
+        Candidate(q.id, f"{q.source_id}:{q.fact}", Phase.NEW, None, n)
+        for n, (q, _) in enumerate(new_rows)
+    ]
     build = build_focus_queue if deck.focus else build_queue
     queue = build(candidates, fresh, today, now, settings, limits)
-    done = sum(1 for log in logs if log[3])
+    done = sum(1 for log in logs if log.in_deck)
     return DeckDay(queue=queue, done=done, cards=cards)
 
 

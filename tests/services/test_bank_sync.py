@@ -152,3 +152,23 @@ def test_a_source_removed_from_the_bank_is_archived_with_its_questions(app, bank
         assert str(load(bank_copy)) == "0 added, 0 updated, 3 archived"
         lighthouse = db.session.scalars(select(Source).where(Source.slug == "lighthouse")).one()
         assert lighthouse.archived
+
+
+def test_a_paragraph_added_to_the_seed_moves_unchanged_questions_with_their_quotes(app, lighthouse):
+    seed = lighthouse.parent / "seeds" / "lighthouse.txt"
+    with app.app_context():
+        load(lighthouse)
+        before = db.session.scalars(
+            select(Question.passage_position).where(Question.key == "lighthouse/first-keeper")
+        ).one()
+        seed.write_text(
+            seed.read_text().replace(
+                "Skerry Light was first lit", "A new paragraph.\n\nSkerry Light was first lit"
+            )
+        )
+        load(lighthouse)
+        db.session.expire_all()
+        after = db.session.scalars(
+            select(Question.passage_position).where(Question.key == "lighthouse/first-keeper")
+        ).one()
+        assert after == before + 1

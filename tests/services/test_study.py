@@ -278,3 +278,13 @@ def test_a_review_id_reused_for_another_card_is_a_conflict(app, student):
             study.review(user, ids[1], 3, "same-id", 0, now=NOW)
         assert error.value.status == 409
         assert state_of(user.id, ids[1]) is None
+
+
+def test_siblings_are_buried_within_their_own_source_only(app, student):
+    first = make_source(app, 1, slug="first")
+    second = make_source(app, 1, slug="second")  # the same fact slug, "fact-0", in another source
+    with app.app_context():
+        user = reload(app, student.id)
+        study.review(user, first[0], 4, "f", 0, now=NOW)
+        queue = study.load_day(user, study.find_deck("second"), NOW).queue
+        assert [c.question_id for c in queue.cards] == second
