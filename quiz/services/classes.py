@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 
 from quiz.core import assignments as rules_core
 from quiz.core.quizbuild import NotEnoughQuestions, Rules, pick
@@ -112,6 +113,10 @@ def join(student: User, code: str) -> Classroom:
         if already:
             raise QuizError(f"You are already in {classroom.name}.", 409, "code")
         session.add(Enrollment(classroom_id=classroom.id, user_id=student.id))
+        try:
+            session.flush()
+        except IntegrityError:  # the same student joined twice at once: the other won
+            raise QuizError(f"You are already in {classroom.name}.", 409, "code") from None
     return classroom
 
 
@@ -254,7 +259,17 @@ def rules_from(data: dict) -> Rules:
     )
 
 
-def set_override(
+def set_override(user: User, quiz_id: int, student_id: int, **values) -> Override:
+    """Give one student accommodations; see `_set_override`. A concurrent first insert of
+    the same override is retried once as an update."""
+    try:
+        return _set_override(user, quiz_id, student_id, **values)
+    except IntegrityError:
+        db.session.rollback()
+        return _set_override(user, quiz_id, student_id, **values)
+
+
+def _set_override(
     user: User,
     quiz_id: int,
     student_id: int,

@@ -593,6 +593,16 @@ def undo_last(user: User, now: datetime | None = None) -> int:
 
 
 def set_flags(user: User, question_id: int, now: datetime | None = None, **flags) -> None:
+    """Suspend, unsuspend or bury a card; see `_set_flags`. A concurrent first insert of
+    the same card state (a double click) is retried once as an update."""
+    try:
+        _set_flags(user, question_id, now, **flags)
+    except IntegrityError:
+        db.session.rollback()
+        _set_flags(user, question_id, now, **flags)
+
+
+def _set_flags(user: User, question_id: int, now: datetime | None = None, **flags) -> None:
     """Suspend, unsuspend or bury a card (a new card gets a state row, due now).
 
     Args:

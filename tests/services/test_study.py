@@ -288,3 +288,16 @@ def test_siblings_are_buried_within_their_own_source_only(app, student):
         study.review(user, first[0], 4, "f", 0, now=NOW)
         queue = study.load_day(user, study.find_deck("second"), NOW).queue
         assert [c.question_id for c in queue.cards] == second
+
+
+def test_ten_concurrent_suspends_of_a_new_card_make_one_row_and_no_error(app, student):
+    [qid] = make_source(app, 1)
+    results, errors = _in_threads(
+        app,
+        lambda i: study.set_flags(reload(app, student.id), qid, now=NOW, suspended=True),
+        n=10,
+    )
+    assert errors == []
+    with app.app_context():
+        assert count(CardState) == 1
+        assert state_of(student.id, qid).suspended
