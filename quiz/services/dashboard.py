@@ -14,7 +14,7 @@ from quiz.core.scheduling import Phase, day_start, next_day_start, study_day
 from quiz.db import db, utcnow
 from quiz.models import CardState, Question, ReviewLog, User
 from quiz.services.progress import student_topics
-from quiz.services.study import scheduled, settings_for
+from quiz.services.study import leeches, scheduled, settings_for
 
 HEATMAP_DAYS = 365
 FORECAST_DAYS = 30
@@ -86,12 +86,6 @@ def dashboard(user: User, now: datetime | None = None) -> Dashboard:
             due_days[today] += 1
         else:
             due_days[study_day(due, settings)] += 1
-    leeches = db.session.execute(
-        select(CardState, Question)
-        .join(Question, Question.id == CardState.question_id)
-        .where(CardState.user_id == user.id, CardState.leech.is_(True))
-        .order_by(CardState.lapses.desc())
-    ).all()
     return Dashboard(
         today=today,
         due_today=due_today,
@@ -107,5 +101,5 @@ def dashboard(user: User, now: datetime | None = None) -> Dashboard:
         ],
         retention=[Month(label, *months[label]) for label in sorted(months)],
         topics=student_topics(user, now),
-        leeches=leeches,
+        leeches=leeches(user),
     )

@@ -805,3 +805,54 @@ def deck_overview(user: User, now: datetime) -> list[dict]:
         for key in ("due", "new", "total"):
             entry[key] += row[key]
     return list(sources.values())
+
+
+@dataclass(frozen=True)
+class CardInfo:
+    """A card's scheduling state now and its review history, newest first."""
+
+    question: Question
+    state: CardState | None
+    memory: Memory
+    recall: float
+    logs: list
+
+
+def card_info(user: User, question_id: int, now: datetime) -> CardInfo:
+    """Return what the card info page shows.
+
+    Raises:
+        StudyError: no such bank card, or one of an open assignment (404).
+    """
+    row = db.session.execute(
+        select(Question, CardState)
+        .outerjoin(
+            CardState,
+            and_(CardState.question_id == Question.id, CardState.user_id == user.id),
+        )
+        .where(
+            Question.id == question_id,
+            Question.origin == "bank",
+            ~in_open_assignment(user.id),
+        )
+    ).one_or_none()
+    if row is None:
+        raise StudyError("There is no such card.", 404)
+    question, state = row
+    logs = db.session.scalars(
+        select(ReviewLog)
+        .where(ReviewLog.user_id == user.id, ReviewLog.question_id == question_id)
+        .order_by(ReviewLog.reviewed_at.desc())
+    ).all()
+    memory = memory_of(state)
+    return CardInfo(question, state, memory, retrievability(memory, now, settings_for(user)), logs)
+
+
+def leeches(user: User) -> list:
+    """Return the user's leech cards with their questions, most lapses first."""
+    return db.session.execute(
+        select(CardState, Question)
+        .join(Question, Question.id == CardState.question_id)
+        .where(CardState.user_id == user.id, CardState.leech.is_(True))
+        .order_by(CardState.lapses.desc())
+    ).all()

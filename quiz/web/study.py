@@ -13,12 +13,11 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from quiz.core.grading import ResponseError, grade, is_blank, suggest_rating
-from quiz.core.scheduling import Rating, retrievability
-from quiz.db import db, utcnow
-from quiz.models import CardState, Question, ReviewLog
+from quiz.core.scheduling import Rating
+from quiz.db import utcnow
+from quiz.models import Question
 from quiz.services import progress, study
 from quiz.services.study import StudyError
 from quiz.web.auth import safe_next
@@ -238,35 +237,17 @@ def card_action(question_id: int, action: str):
 @login_required
 def card_info(question_id: int):
     """Show a card's scheduling state and its review history."""
-    user, now = _user(), utcnow()
-    row = db.session.execute(
-        select(Question, CardState)
-        .outerjoin(
-            CardState,
-            (CardState.question_id == Question.id) & (CardState.user_id == user.id),
-        )
-        .where(
-            Question.id == question_id,
-            Question.origin == "bank",
-            ~study.in_open_assignment(user.id),
-        )
-    ).one_or_none()
-    if row is None:
-        abort(404, description="There is no such card.")
-    question, state = row
-    logs = db.session.scalars(
-        select(ReviewLog)
-        .where(ReviewLog.user_id == user.id, ReviewLog.question_id == question_id)
-        .order_by(ReviewLog.reviewed_at.desc())
-    ).all()
-    memory = study.memory_of(state)
+    try:
+        info = study.card_info(_user(), question_id, utcnow())
+    except StudyError as error:
+        abort(error.status, description=str(error))
     return render_template(
         "study/card_info.html",
-        q=question,
-        state=state,
-        memory=memory,
-        recall=retrievability(memory, now, study.settings_for(user)),
-        logs=logs,
+        q=info.question,
+        state=info.state,
+        memory=info.memory,
+        recall=info.recall,
+        logs=info.logs,
         phase_names={0: "New", 1: "Learning", 2: "Review", 3: "Relearning"},
         rating_names={1: "Again", 2: "Hard", 3: "Good", 4: "Easy"},
     )
@@ -276,13 +257,7 @@ def card_info(question_id: int):
 @login_required
 def leeches():
     """List the cards tagged as leeches."""
-    rows = db.session.execute(
-        select(CardState, Question)
-        .join(Question, Question.id == CardState.question_id)
-        .where(CardState.user_id == current_user.id, CardState.leech.is_(True))
-        .order_by(CardState.lapses.desc())
-    ).all()
-    return render_template("study/leeches.html", rows=rows)
+    return render_template("study/leeches.html", rows=study.leeches(_user()))
 
 
 @bp.route("/settings", methods=["GET", "POST"])

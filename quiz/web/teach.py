@@ -229,7 +229,9 @@ def assignment_page(quiz_id: int):
         else:
             flash("Override saved.", "success")
             return redirect(url_for("teach.assignment_page", quiz_id=quiz.id), 303)
-    overrides = db.session.scalars(select(Override).where(Override.quiz_id == quiz.id)).all()
+    overrides = db.session.scalars(
+        select(Override).options(db.joinedload(Override.user)).where(Override.quiz_id == quiz.id)
+    ).all()
     return render_template(
         "teach/assignment.html",
         quiz=quiz,
