@@ -79,6 +79,19 @@ def _buried(card: Candidate, today: Today) -> bool:
     return card.fact in today.answered_facts and card.question_id not in today.answered
 
 
+def _pick_new(new: Iterable[Candidate], today: Today, limit: int, facts: set[str]) -> list:
+    """Take up to `limit` new cards in bank order, one per fact a day (siblings wait)."""
+    fresh = []
+    for card in sorted(new, key=lambda c: c.order):
+        if len(fresh) >= limit:
+            break
+        if _buried(card, today) or card.fact in facts:
+            continue
+        facts.add(card.fact)
+        fresh.append(card)
+    return fresh
+
+
 def build_queue(
     studied: Iterable[Candidate],
     new: Iterable[Candidate],
@@ -115,16 +128,7 @@ def build_queue(
     reviews.sort(key=lambda c: (c.due, c.order))
     reviews = reviews[: max(0, limits.reviews_per_day - today.reviews_done)]
     learning.sort(key=lambda c: (c.due, c.order))
-    fresh = []
-    new_left = max(0, limits.new_per_day - today.new_done)
-    facts_taken = set()
-    for card in sorted(new, key=lambda c: c.order):
-        if len(fresh) >= new_left:
-            break
-        if _buried(card, today) or card.fact in facts_taken:
-            continue  # one new card per fact a day: its siblings wait for tomorrow
-        facts_taken.add(card.fact)
-        fresh.append(card)
+    fresh = _pick_new(new, today, max(0, limits.new_per_day - today.new_done), set())
     later.sort(key=lambda c: (c.due, c.order))
     if not (reviews or learning or fresh) and later and later[0].due <= now + LEARN_AHEAD:
         learning, later = later[:1], later[1:]
@@ -175,15 +179,8 @@ def build_focus_queue(
     due.sort(key=lambda c: (c.due, c.order))
     weak.sort(key=lambda c: (c.recall, c.order))
     picked = (due + weak)[:size]
-    fresh, facts = [], {c.fact for c in picked}
     new_left = max(0, min(limits.new_per_day - today.new_done, size - len(picked)))
-    for card in sorted(new, key=lambda c: c.order):
-        if len(fresh) >= new_left:
-            break
-        if _buried(card, today) or card.fact in facts:
-            continue
-        facts.add(card.fact)
-        fresh.append(card)
+    fresh = _pick_new(new, today, new_left, {c.fact for c in picked})
     learning = sum(1 for c in picked if c.phase in (Phase.LEARNING, Phase.RELEARNING))
     return Queue(
         cards=tuple(picked + fresh),

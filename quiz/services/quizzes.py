@@ -276,13 +276,7 @@ def save_answer(
         if not is_overdue(attempt, now):
             if attempt.state != "in_progress":
                 raise QuizError("This attempt is finished: answers can no longer change.", 409)
-            answer = session.scalars(
-                select(Answer)
-                .options(db.joinedload(Answer.question))
-                .where(Answer.attempt_id == attempt.id, Answer.question_id == question_id)
-            ).one_or_none()
-            if answer is None:
-                raise QuizError("That question is not part of this attempt.", 404)
+            answer = _answer_of(session, attempt, question_id)
             if answer.checked:
                 raise QuizError("This answer was checked and can no longer change.", 409)
             if answer.sequence != sequence:
@@ -325,13 +319,21 @@ def flag_answer(user: User, attempt_id: int, question_id: int, flagged: bool) ->
         attempt = _locked_attempt(session, user, attempt_id)
         if attempt.state != "in_progress":
             raise QuizError("This attempt is finished.", 409)
-        answer = session.scalars(
-            select(Answer).where(Answer.attempt_id == attempt.id, Answer.question_id == question_id)
-        ).one_or_none()
-        if answer is None:
-            raise QuizError("That question is not part of this attempt.", 404)
+        answer = _answer_of(session, attempt, question_id)
         answer.flagged = bool(flagged)
         return answer
+
+
+def _answer_of(session, attempt: Attempt, question_id: int) -> Answer:
+    """Return the attempt's answer row for a question (with the question), or raise 404."""
+    answer = session.scalars(
+        select(Answer)
+        .options(db.joinedload(Answer.question))
+        .where(Answer.attempt_id == attempt.id, Answer.question_id == question_id)
+    ).one_or_none()
+    if answer is None:
+        raise QuizError("That question is not part of this attempt.", 404)
+    return answer
 
 
 def _locked_attempt(session, user: User, attempt_id: int) -> Attempt:
@@ -360,11 +362,7 @@ def check_answer(
             raise QuizError("This quiz shows feedback at the end.", 409)
         if attempt.state != "in_progress" or is_overdue(attempt, now):
             raise QuizError("This attempt is finished.", 409)
-        answer = session.scalars(
-            select(Answer).where(Answer.attempt_id == attempt.id, Answer.question_id == question_id)
-        ).one_or_none()
-        if answer is None:
-            raise QuizError("That question is not part of this attempt.", 404)
+        answer = _answer_of(session, attempt, question_id)
         if answer.response is None:
             raise QuizError("Answer the question before checking it.", 422, "response")
         if not answer.checked:
