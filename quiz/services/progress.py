@@ -46,58 +46,62 @@ def topics() -> list[TopicRow]:
     return [TopicRow(*row) for row in rows]
 
 
-def masteries(users: list[User], topic_rows: list[TopicRow], now: datetime) -> dict:
-    """Return {user id: {topic id: Mastery}} for these users (two statements in all)."""
-    ids = [u.id for u in users]
-    settings = {u.id: settings_for(u) for u in users}
+def _evidence(user_ids: list[int], settings: dict, now: datetime, group, *where) -> tuple:
+    """Gather recalls, quiz answers and seen questions per (user id, group) in two statements.
+
+    Args:
+        group: the Question column to group by (its topic, or its paragraph).
+        where: more conditions on Question (e.g. its source).
+
+    Returns:
+        (recalls, answers, seen): dicts keyed by (user id, group value).
+    """
+    active = (Question.origin == "bank", Question.archived.is_(False), *where)
     recalls: dict = defaultdict(list)
-    seen: dict = defaultdict(set)
-    for state, topic_id in db.session.execute(
-        select(CardState, Question.topic_id)
-        .join(Question, Question.id == CardState.question_id)
-        .where(
-            CardState.user_id.in_(ids),
-            CardState.phase != int(Phase.NEW),
-            Question.origin == "bank",
-            Question.archived.is_(False),
-        )
-    ):
-        key = (state.user_id, topic_id)
-        recalls[key].append(retrievability(memory_of(state), now, settings[state.user_id]))
-        seen[key].add(state.question_id)
     answers: dict = defaultdict(list)
-    for user_id, topic_id, question_id, points, finished_at in db.session.execute(
-        select(
-            Attempt.user_id, Answer.topic_id, Answer.question_id, Answer.points, Attempt.finished_at
-        )
+    seen: dict = defaultdict(set)
+    for state, key in db.session.execute(
+        select(CardState, group)
+        .join(Question, Question.id == CardState.question_id)
+        .where(CardState.user_id.in_(user_ids), CardState.phase != int(Phase.NEW), *active)
+    ):
+        recall = retrievability(memory_of(state), now, settings[state.user_id])
+        recalls[(state.user_id, key)].append(min(max(recall, 0.0), 1.0))
+        seen[(state.user_id, key)].add(state.question_id)
+    for user_id, key, question_id, points, finished_at in db.session.execute(
+        select(Attempt.user_id, group, Answer.question_id, Answer.points, Attempt.finished_at)
         .join(Attempt, Attempt.id == Answer.attempt_id)
         .join(Question, Question.id == Answer.question_id)
-        .where(
-            Attempt.user_id.in_(ids),
-            Attempt.state == "finished",
-            Question.origin == "bank",
-            Question.archived.is_(False),
-        )
+        .where(Attempt.user_id.in_(user_ids), Attempt.state == "finished", *active)
     ):
-        key = (user_id, topic_id)
-        answers[key].append(QuizAnswer(question_id, min(max(points or 0.0, 0.0), 1.0), finished_at))
-        seen[key].add(question_id)
-    result = {}
-    for user_id in ids:
-        result[user_id] = {
-            t.id: topic_mastery(
-                TopicEvidence(
-                    topic=t.slug,
-                    items=t.items,
-                    recalls=tuple(min(max(r, 0.0), 1.0) for r in recalls[(user_id, t.id)]),
-                    answers=tuple(answers[(user_id, t.id)]),
-                    seen=min(len(seen[(user_id, t.id)]), t.items),
-                ),
-                now,
-            )
-            for t in topic_rows
-        }
-    return result
+        points = min(max(points or 0.0, 0.0), 1.0)
+        answers[(user_id, key)].append(QuizAnswer(question_id, points, finished_at))
+        seen[(user_id, key)].add(question_id)
+    return recalls, answers, seen
+
+
+def _mastery(evidence: tuple, key: tuple, label: str, items: int, now: datetime) -> Mastery:
+    recalls, answers, seen = evidence
+    return topic_mastery(
+        TopicEvidence(
+            topic=label,
+            items=items,
+            recalls=tuple(recalls[key]),
+            answers=tuple(answers[key]),
+            seen=min(len(seen[key]), items),
+        ),
+        now,
+    )
+
+
+def masteries(users: list[User], topic_rows: list[TopicRow], now: datetime) -> dict:
+    """Return {user id: {topic id: Mastery}} for these users (two statements in all)."""
+    settings = {u.id: settings_for(u) for u in users}
+    evidence = _evidence([u.id for u in users], settings, now, Question.topic_id)
+    return {
+        u.id: {t.id: _mastery(evidence, (u.id, t.id), t.slug, t.items, now) for t in topic_rows}
+        for u in users
+    }
 
 
 def student_topics(user: User, now: datetime | None = None) -> list[tuple[TopicRow, Mastery]]:
@@ -157,50 +161,14 @@ def passage_masteries(
 ) -> dict[int, Mastery]:
     """Return the student's mastery of the questions quoting each paragraph (two statements)."""
     now = now or utcnow()
-    settings = settings_for(user)
-    recalls: dict = defaultdict(list)
-    answers: dict = defaultdict(list)
-    seen: dict = defaultdict(set)
-    where_passage = {qid: pos for pos, ids in by_passage.items() for qid in ids}
-    for state in db.session.scalars(
-        select(CardState)
-        .join(Question, Question.id == CardState.question_id)
-        .where(
-            CardState.user_id == user.id,
-            CardState.phase != int(Phase.NEW),
-            Question.source_id == source_id,
-        )
-    ):
-        pos = where_passage.get(state.question_id)
-        if pos is not None:
-            recalls[pos].append(min(max(retrievability(memory_of(state), now, settings), 0.0), 1.0))
-            seen[pos].add(state.question_id)
-    for question_id, points, finished_at in db.session.execute(
-        select(Answer.question_id, Answer.points, Attempt.finished_at)
-        .join(Attempt, Attempt.id == Answer.attempt_id)
-        .join(Question, Question.id == Answer.question_id)
-        .where(
-            Attempt.user_id == user.id,
-            Attempt.state == "finished",
-            Question.source_id == source_id,
-        )
-    ):
-        pos = where_passage.get(question_id)
-        if pos is not None:
-            answers[pos].append(
-                QuizAnswer(question_id, min(max(points or 0.0, 0.0), 1.0), finished_at)
-            )
-            seen[pos].add(question_id)
+    evidence = _evidence(
+        [user.id],
+        {user.id: settings_for(user)},
+        now,
+        Question.passage_position,
+        Question.source_id == source_id,
+    )
     return {
-        pos: topic_mastery(
-            TopicEvidence(
-                topic=f"p{pos}",
-                items=len(ids),
-                recalls=tuple(recalls[pos]),
-                answers=tuple(answers[pos]),
-                seen=len(seen[pos]),
-            ),
-            now,
-        )
+        pos: _mastery(evidence, (user.id, pos), f"p{pos}", len(ids), now)
         for pos, ids in by_passage.items()
     }
