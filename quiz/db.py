@@ -17,6 +17,7 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+MAX_ID = 2**31 - 1  # the largest id both databases store (ids from outside are checked against it)
 SQLITE_PRAGMAS = {"journal_mode": "wal", "busy_timeout": 10000, "foreign_keys": 1}
 
 

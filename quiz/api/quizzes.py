@@ -11,12 +11,11 @@ from sqlalchemy import select
 from quiz.api import bp
 from quiz.core.grading import grade
 from quiz.core.quizbuild import Rules
-from quiz.db import db
+from quiz.db import MAX_ID, db
 from quiz.errors import error_response
 from quiz.models import Answer, Question
 from quiz.services import quizzes
 from quiz.services.quizzes import QuizError
-from quiz.web import MAX_ID
 
 
 def _user():

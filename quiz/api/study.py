@@ -7,11 +7,10 @@ from flask_login import current_user, login_required
 
 from quiz.api import bp
 from quiz.core.scheduling import Memory, memory_to_dict
-from quiz.db import utcnow
+from quiz.db import MAX_ID, utcnow
 from quiz.errors import error_response
 from quiz.services import study
 from quiz.services.study import StudyError
-from quiz.web import MAX_ID
 
 
 def memory_json(memory: Memory, version: int) -> dict:

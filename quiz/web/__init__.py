@@ -7,7 +7,7 @@ from flask import Flask
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
-MAX_ID = 2**31 - 1  # the largest id both databases store
+from quiz.db import MAX_ID
 
 
 class IdConverter(IntegerConverter):
