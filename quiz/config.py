@@ -28,7 +28,6 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
     config = {
         "ENV": env,
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance_path / 'quiz.db'}",
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": not dev,
@@ -55,6 +54,10 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
     if secret:
         config["SECRET_KEY"] = secret
     config.update(overrides)
+    # A pooled PostgreSQL connection may have been killed: ping it before use. A SQLite
+    # file cannot go away under a connection, and the ping would cost every request.
+    is_sqlite = config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": not is_sqlite})
     if not config.get("SECRET_KEY"):
         if config["ENV"] == "production":
             raise ConfigError(

@@ -1,8 +1,9 @@
 """The database handle, SQLite connection settings and write transactions."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import wraps
 
 from flask import current_app, has_app_context
 from flask_sqlalchemy import SQLAlchemy
@@ -92,12 +93,37 @@ def write_transaction() -> Iterator[Session]:
     if session.info.get("writing"):
         # An inner commit would end the outer transaction half-way: never nest writes.
         raise RuntimeError("write_transaction() does not nest")
-    if session.in_transaction():
+    begun = session.info.pop("immediate", False) and session.in_transaction()
+    if session.in_transaction() and not begun:
         session.commit()  # close the read transaction the request may have opened
     session.info["writing"] = True
     try:
-        with session.begin():
-            session.connection(execution_options={"sqlite_immediate": True})
-            yield session
+        if begun:  # the request began as a write (`writes`): carry on in its transaction
+            try:
+                yield session
+            except BaseException:
+                session.rollback()
+                raise
+            session.commit()
+        else:
+            with session.begin():
+                session.connection(execution_options={"sqlite_immediate": True})
+                yield session
     finally:
         session.info.pop("writing", None)
+
+
+def writes(view: Callable) -> Callable:
+    """Begin the request's transaction as a write (BEGIN IMMEDIATE on SQLite) before the
+    login check reads the user, so that check, the reads and the write of a request such
+    as a review are one transaction; the view's `write_transaction()` carries on in it."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        session = db.session()
+        if not session.in_transaction():
+            session.connection(execution_options={"sqlite_immediate": True})
+            session.info["immediate"] = True
+        return view(*args, **kwargs)
+
+    return wrapped

@@ -3,7 +3,7 @@
 from flask import Flask, flash, redirect, request, url_for
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from quiz.db import db
 from quiz.errors import error_response, wants_json
@@ -37,13 +37,17 @@ HEADERS = {
 }
 
 
+# Built once: the loader runs on every request. The password hash is deferred on the model.
+USER_BY_ID = select(User).where(User.id == bindparam("id"))
+
+
 @login_manager.user_loader
 def load_user(login_id: str) -> User | None:
     """Return the user for a session, or None if the session predates a logout."""
     user_id, _, version = login_id.partition(":")
     if not (user_id.isdigit() and version.isdigit()):
         return None
-    user = db.session.execute(select(User).where(User.id == int(user_id))).scalar_one_or_none()
+    user = db.session.execute(USER_BY_ID, {"id": int(user_id)}).scalar_one_or_none()
     if user is None or user.session_version != int(version):
         return None
     return user

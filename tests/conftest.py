@@ -144,6 +144,7 @@ def auth(client, app) -> AuthActions:
 @dataclass
 class QueryLog:
     statements: list[str] = field(default_factory=list)
+    transactions: int = 0
 
     @property
     def count(self) -> int:
@@ -152,7 +153,8 @@ class QueryLog:
 
 @pytest.fixture
 def query_counter(app):
-    """Count the SQL statements (transaction control excluded) run inside a `with` block."""
+    """Count the SQL statements (transaction control excluded) and the transactions begun
+    inside a `with` block."""
 
     @contextmanager
     def counting() -> Iterator[QueryLog]:
@@ -162,13 +164,18 @@ def query_counter(app):
             if not statement.lstrip().upper().startswith(TX_CONTROL):
                 log.statements.append(statement)
 
+        def begin(_conn):
+            log.transactions += 1
+
         with app.app_context():
             engine = db.engine
         event.listen(engine, "before_cursor_execute", record)
+        event.listen(engine, "begin", begin)
         try:
             yield log
         finally:
             event.remove(engine, "before_cursor_execute", record)
+            event.remove(engine, "begin", begin)
 
     return counting
 

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from quiz.api import bp
 from quiz.core.scheduling import Memory, memory_to_dict
-from quiz.db import MAX_ID, utcnow
+from quiz.db import MAX_ID, utcnow, writes
 from quiz.errors import error_response
 from quiz.services import study
 from quiz.services.study import StudyError
@@ -42,35 +42,24 @@ def card_json(shown: study.ShownCard) -> dict:
     }
 
 
-def next_json(deck: study.Deck) -> dict:
+def next_json(nxt: study.NextCard) -> dict:
     """Return the deck's next card (or None) and what is left today."""
-    user, now = current_user._get_current_object(), utcnow()
-    day = study.load_day(user, deck, now)
-    first = day.queue.first
-    card = None
-    if first is not None:
-        question, state = day.cards[first.question_id]
-        card = card_json(study.show(user, question, state, now))
     return {
-        "card": card,
-        "remaining": {
-            "review": day.queue.review,
-            "learning": day.queue.learning,
-            "new": day.queue.new,
-        },
-        "done_today": day.done,
-        "next_learning": day.queue.next_learning.isoformat() if day.queue.next_learning else None,
+        "card": card_json(nxt.card) if nxt.card else None,
+        "remaining": {"review": nxt.review, "learning": nxt.learning, "new": nxt.new},
+        "done_today": nxt.done,
+        "next_learning": nxt.next_learning.isoformat() if nxt.next_learning else None,
     }
 
 
-def _deck(source: object, topic: object) -> study.Deck | None:
+def _deck(source: object, topic: object) -> study.DeckName | None:
     if (
         not isinstance(source, str)
         or not source
         or (topic is not None and not isinstance(topic, str))
     ):
         return None
-    return study.Deck.named(source, topic or None)
+    return (source, topic or None)
 
 
 @bp.get("/study/next")
@@ -82,13 +71,14 @@ def study_next():
         return error_response(
             422, "source: name the deck by its slug, e.g. ?source=<slug>.", field="source"
         )
-    found = study.find_deck(deck.source_slug, deck.topic_slug)
-    if found is None:
+    nxt = study.next_in(current_user._get_current_object(), deck, utcnow())
+    if nxt is None:
         return error_response(404, "There is no such deck.")
-    return next_json(found)
+    return next_json(nxt)
 
 
 @bp.post("/study/reviews")
+@writes  # one transaction: the login check, the card's read and the write
 @login_required
 def study_review():
     """Apply one review and answer with the card's new state and the deck's next card."""
@@ -114,7 +104,7 @@ def study_review():
         if deck is None:
             return error_response(422, "source: must be a deck's slug.", field="source")
     else:
-        deck = study.Deck.of_question(data["question_id"])
+        deck = (None, None)  # the card's own source
     try:
         result = study.review(
             current_user._get_current_object(),
@@ -123,6 +113,7 @@ def study_review():
             client_review_id,
             version,
             duration,
+            deck=deck,
         )
     except StudyError as error:
         return error_response(error.status, str(error))
@@ -134,5 +125,5 @@ def study_review():
             "leech": result.leech,
             "state": memory_json(result.memory, result.version),
         },
-        "next": next_json(deck),
+        "next": next_json(result.next or study.EMPTY),
     }

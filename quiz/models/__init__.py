@@ -1,7 +1,7 @@
 """Typed SQLAlchemy models, one module per area."""
 
 from quiz.models.account import LoginFailure, Role, User
-from quiz.models.bank import Passage, Question, Source, Topic
+from quiz.models.bank import BankVersion, Passage, Question, Source, Topic
 from quiz.models.classes import Classroom, Enrollment, Override
 from quiz.models.quizzes import Answer, Attempt, Quiz
 from quiz.models.study import CardState, ReviewLog
@@ -9,6 +9,7 @@ from quiz.models.study import CardState, ReviewLog
 __all__ = [
     "Answer",
     "Attempt",
+    "BankVersion",
     "CardState",
     "Classroom",
     "Enrollment",

@@ -92,3 +92,13 @@ class Question(db.Model):
     def slug(self) -> str:
         """Return the id within the source (the part of the key after the slash)."""
         return self.key.partition("/")[2]
+
+
+class BankVersion(db.Model):
+    """One row: the bank's generation, bumped in the same transaction as any change to a
+    source, topic or question, so every process sees when its cached copy is old."""
+
+    __tablename__ = "bank_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    generation: Mapped[int] = mapped_column(default=0)

@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 
 from quiz.core.grading import ResponseError, grade, is_blank, suggest_rating
 from quiz.core.scheduling import Rating
-from quiz.db import utcnow
+from quiz.db import utcnow, writes
 from quiz.models import Question
 from quiz.services import progress, study
 from quiz.services.study import StudyError
@@ -158,6 +158,7 @@ def _typed_answer(question: Question):
 
 
 @bp.post("/<slug>/review")
+@writes  # one transaction: the login check, the deck, the card's read and the write
 @login_required
 def review(slug: str):
     """Apply a rating from the card's form, then redirect to the next card."""

@@ -184,21 +184,49 @@ def test_api_review_names_the_bad_field(client, auth, body, field):
     assert response.get_json()["error"]["field"] == field
 
 
-@pytest.mark.parametrize("size", [10, 2000])
+def make_history(app, user, question_ids, reviews: int, before: datetime) -> None:
+    """Insert `reviews` review logs of the user, all before `before` (not today)."""
+    from sqlalchemy import insert
+
+    after = {"version": 1, "leech": False}
+    rows = [
+        dict(
+            user_id=user.id,
+            question_id=question_ids[n % len(question_ids)],
+            rating=3,
+            reviewed_at=before - timedelta(minutes=n + 1),
+            duration_ms=1000,
+            client_review_id=f"history-{n}",
+            phase_before=2,
+            before=None,
+            after=after,
+        )
+        for n in range(reviews)
+    ]
+    with app.app_context():
+        db.session.execute(insert(ReviewLog), rows)
+        db.session.commit()
+
+
+@pytest.mark.parametrize(("size", "reviews"), [(10, 10), (2000, 10_000)])
 def test_study_page_and_review_post_use_a_fixed_number_of_statements(
-    app, client, auth, query_counter, size
+    app, client, auth, query_counter, size, reviews
 ):
     user = auth.login()
     ids = make_source(app, size)
     due = datetime.now(UTC) - timedelta(days=1)
     make_card_states(app, user, ids, due=due)
+    make_history(app, user, ids, reviews, before=due)
     token = auth.token()
     with query_counter() as page:
         html = client.get("/study/deck").get_data(as_text=True)
     form = card_form(html)
+    with query_counter() as first:  # this process reads the bank once
+        client.get("/api/v1/study/next?source=deck")
     with query_counter() as post:
         client.post("/study/deck/review", data={**form, "rating": "3", "csrf_token": token})
-    nxt = client.get("/api/v1/study/next?source=deck").get_json()["card"]
+    with query_counter() as get:
+        nxt = client.get("/api/v1/study/next?source=deck").get_json()["card"]
     body = {
         "question_id": nxt["question_id"],
         "rating": 3,
@@ -207,5 +235,11 @@ def test_study_page_and_review_post_use_a_fixed_number_of_statements(
         "source": "deck",
     }
     with query_counter() as api:
-        client.post("/api/v1/study/reviews", json=body, headers={"X-CSRFToken": token})
-    assert (page.count, post.count, api.count) == (5, 5, 7)
+        response = client.post("/api/v1/study/reviews", json=body, headers={"X-CSRFToken": token})
+    assert response.status_code == 200
+    assert response.get_json()["review"]["replayed"] is False
+    assert response.get_json()["next"]["card"]["question_id"] != nxt["question_id"]
+    # A review: the login check, one read of the card with the deck's day, the log, the state.
+    assert (api.count, api.transactions) == (4, 1), api.statements
+    assert (page.count, first.count, post.count, get.count) == (5, 5, 5, 2)
+    assert post.transactions == 1

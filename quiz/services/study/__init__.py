@@ -26,10 +26,23 @@ from quiz.services.study.decks import (
     source_slug_of,
 )
 from quiz.services.study.errors import StudyError
-from quiz.services.study.reviews import ReviewResult, review, set_flags, undo_last
+from quiz.services.study.nextcard import NextCard
+from quiz.services.study.reviews import (
+    EMPTY,
+    DeckName,
+    ReviewResult,
+    next_in,
+    review,
+    set_flags,
+    undo_last,
+)
 from quiz.services.study.settings import limits_for, optimize_user, save_settings, settings_for
 
 __all__ = [
+    "EMPTY",
+    "DeckName",
+    "NextCard",
+    "next_in",
     "STATE_FIELDS",
     "CardInfo",
     "Deck",

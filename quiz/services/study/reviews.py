@@ -1,60 +1,103 @@
-"""The one write path of a review, undo, suspend and bury: one transaction each."""
+"""The one write path of a review, undo, suspend and bury: one transaction each.
+
+A review is one transaction of prebuilt statements: the statement of `nextcard` reads the
+card's state with the deck's day, the log is inserted unless its client_review_id was seen
+(insert-or-ignore), and the state is upserted only if its version is still the one read.
+With the login check that makes four statements; the next card comes from what was read.
+"""
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Integer, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from quiz.core.scheduling import (
-    Memory,
-    Outcome,
-    Phase,
-    Rating,
-    day_start,
-    next_day_start,
-    next_states,
-    study_day,
-)
+from quiz.core.scheduling import Phase, Rating, day_start, next_day_start, next_states, study_day
 from quiz.db import db, utcnow, write_transaction
 from quiz.models import CardState, Question, ReviewLog, User
-from quiz.services.study.cards import (
-    StudyError,
-    _apply_dict,
-    memory_of,
-    settings_for,
-    state_to_dict,
+from quiz.services import bank_cache
+from quiz.services.study.cards import _apply_dict, memory_of
+from quiz.services.study.errors import StudyError
+from quiz.services.study.nextcard import (
+    STATE_COLUMNS,
+    NextCard,
+    memory_of_row,
+    next_card,
+    read_day,
 )
+from quiz.services.study.settings import limits_for, settings_for
+
+DeckName = tuple[str, str | None]  # (source slug, topic slug or None)
+LOG_FIELDS = (
+    "user_id",
+    "question_id",
+    "rating",
+    "reviewed_at",
+    "duration_ms",
+    "client_review_id",
+    "phase_before",
+    "before",
+    "after",
+)
+_TIMES = ("due", "last_review", "buried_until")
 
 
 class _Raced(Exception):
-    """A concurrent replay of the same review committed first."""
+    """A concurrent replay of the same review, or a change of the card, committed first."""
 
 
 @dataclass(frozen=True)
 class ReviewResult:
-    """What a review did: the card's new memory (or the first result, for a replay)."""
+    """What a review did: the card's new memory (or the first result, for a replay), and
+    the deck's next card when one was asked for."""
 
     question_id: int
     rating: int
-    memory: Memory
+    memory: object
     version: int
     replayed: bool
     leech: bool
+    next: NextCard | None = None
 
 
-def _insert_log(values: dict) -> int | None:
-    """Insert a review log unless its client_review_id was used; return its id or None."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(ReviewLog)
-        .values(**values)
+def _log_insert(insert):
+    table = ReviewLog.__table__
+    return (
+        insert(table)
+        .values({name: bindparam(name, type_=table.c[name].type) for name in LOG_FIELDS})
         .on_conflict_do_nothing(index_elements=["user_id", "client_review_id"])
-        .returning(ReviewLog.id)
+        .returning(table.c.id)
     )
-    return db.session.execute(statement).scalar_one_or_none()
+
+
+def _state_upsert(insert):
+    table = CardState.__table__
+    names = ("user_id", *STATE_COLUMNS)
+    statement = insert(table).values(
+        {name: bindparam(name, type_=table.c[name].type) for name in names}
+    )
+    return statement.on_conflict_do_update(
+        index_elements=["user_id", "question_id"],
+        set_={name: statement.excluded[name] for name in STATE_COLUMNS if name != "question_id"},
+        where=table.c.version == bindparam("expected_version", type_=Integer),
+    ).returning(table.c.version)
+
+
+LOG_INSERT = {"sqlite": _log_insert(sqlite.insert), "postgresql": _log_insert(postgresql.insert)}
+STATE_UPSERT = {
+    "sqlite": _state_upsert(sqlite.insert),
+    "postgresql": _state_upsert(postgresql.insert),
+}
+
+
+def _as_logged(row: dict) -> dict:
+    """Return a state row as the review log keeps it (see `cards.state_to_dict`)."""
+    data = {name: row[name] for name in STATE_COLUMNS if name != "question_id"}
+    for name in _TIMES:
+        data[name] = data[name].isoformat() if data[name] else None
+    data["suspended"], data["leech"] = bool(data["suspended"]), bool(data["leech"])
+    return data
 
 
 def _replay(user: User, client_review_id: str) -> ReviewResult | None:
@@ -82,6 +125,42 @@ def _detached(data: dict) -> CardState:
     return state
 
 
+def _deck_ids(snap, question_id: int, deck: DeckName | None):
+    """Return the snapshot and (source id, topic id) of the deck whose next card is asked
+    for ((None, None): the card's own source), or None; a slug not known is looked up once
+    more in a fresh copy of the bank (it may have just been loaded)."""
+    if deck is None:
+        return snap, None
+    source_slug, topic_slug = deck
+    if source_slug is None:
+        q = snap.questions.get(question_id)
+        return snap, (q.source_id, None) if q else None
+    ids = snap.deck_ids(source_slug, topic_slug)
+    if ids is None:
+        snap = bank_cache.reload()
+        ids = snap.deck_ids(source_slug, topic_slug)
+    return snap, ids
+
+
+EMPTY = NextCard(None, 0, 0, 0, 0, None)
+
+
+def next_in(user: User, deck: DeckName, now: datetime | None = None) -> NextCard | None:
+    """Return the next card of a deck named by slugs and today's counts (None: no deck).
+
+    One statement (two after a bank load), whatever the size of the student's history.
+    """
+    now = now or utcnow()
+    settings, limits = settings_for(user), limits_for(user)
+    snap, ids = _deck_ids(bank_cache.snapshot(), 0, deck)
+    if ids is None:
+        return None
+    read = read_day(db.session.connection(), user.id, 0, ids, snap, now, settings, limits)
+    if read.generation != snap.generation:
+        snap = bank_cache.snapshot(read.generation)
+    return next_card(read, snap, ids, now, settings, limits)
+
+
 def review(
     user: User,
     question_id: int,
@@ -90,8 +169,9 @@ def review(
     version: int | None,
     duration_ms: int = 0,
     now: datetime | None = None,
+    deck: DeckName | None = None,
 ) -> ReviewResult:
-    """Apply one rating: lock the card, write its new state and the log, in one transaction.
+    """Apply one rating in one transaction; with `deck`, also return that deck's next card.
 
     A replayed client_review_id returns the first result and writes nothing; a
     card whose version is not the one shown is refused with a 409 (a None
@@ -106,50 +186,57 @@ def review(
     if not client_review_id or len(client_review_id) > 64:
         raise StudyError("client_review_id: send the id given with the card (1–64 characters).")
     duration_ms = max(0, min(int(duration_ms or 0), 3_600_000))
-    settings = settings_for(user)
+    settings, limits = settings_for(user), limits_for(user)
+    snap, ids = _deck_ids(bank_cache.snapshot(), question_id, deck)
     try:
         with write_transaction() as session:
-            state = session.scalars(
-                select(CardState)
-                .where(CardState.user_id == user.id, CardState.question_id == question_id)
-                .with_for_update()
-            ).one_or_none()
-            current = state.version if state else 0
+            connection = session.connection()
+            read = read_day(connection, user.id, question_id, ids, snap, now, settings, limits)
+            if read.generation != snap.generation:
+                snap = bank_cache.snapshot(read.generation)
+            state = read.state
+            current = state["version"] if state else 0
             if version is not None and current != version:
                 replay = _replay(user, client_review_id)
                 if replay and replay.question_id == question_id:
-                    return replay
+                    return _with_next(replay, read, snap, ids, now, settings, limits)
                 raise StudyError("This card changed since it was shown. Reload it.", 409)
-            if state is None:
-                question = session.get(Question, question_id)
-                if question is None or question.origin != "bank":
-                    raise StudyError("There is no such card.", 404)
-            outcome: Outcome = next_states(memory_of(state), now, settings, question_id)[
-                Rating(rating)
-            ]
-            before = state_to_dict(state) if state else None
-            if state is None:
-                state = CardState(user_id=user.id, question_id=question_id, version=0)
-                session.add(state)
-            _store(state, outcome, user)
-            session.flush()
-            log_id = _insert_log(
-                dict(
-                    user_id=user.id,
-                    question_id=question_id,
-                    rating=rating,
-                    reviewed_at=now,
-                    duration_ms=duration_ms,
-                    client_review_id=client_review_id,
-                    phase_before=before["phase"] if before else int(Phase.NEW),
-                    before=before,
-                    after=state_to_dict(state),
-                )
-            )
+            if state is None and question_id not in snap.questions:
+                raise StudyError("There is no such card.", 404)
+            outcome = next_states(memory_of_row(state), now, settings, question_id)[Rating(rating)]
+            after = _after(state, outcome, user, question_id)
+            dialect = connection.dialect.name
+            log_id = connection.execute(
+                LOG_INSERT[dialect],
+                {
+                    "user_id": user.id,
+                    "question_id": question_id,
+                    "rating": rating,
+                    "reviewed_at": now,
+                    "duration_ms": duration_ms,
+                    "client_review_id": client_review_id,
+                    "phase_before": state["phase"] if state else int(Phase.NEW),
+                    "before": _as_logged(state) if state else None,
+                    "after": _as_logged(after),
+                },
+            ).scalar_one_or_none()
             if log_id is None:
                 raise _Raced
+            stored = connection.execute(
+                STATE_UPSERT[dialect], {**after, "user_id": user.id, "expected_version": current}
+            ).scalar_one_or_none()
+            if stored is None:
+                raise _Raced
+            _forget_states(session)
+            phase_before = state["phase"] if state else int(Phase.NEW)
+            nxt = None
+            if ids is not None:
+                reviewed = (question_id, phase_before, after)
+                nxt = next_card(read, snap, ids, now, settings, limits, reviewed)
+            elif deck is not None:
+                nxt = EMPTY
             return ReviewResult(
-                question_id, rating, outcome.memory, state.version, False, state.leech
+                question_id, rating, outcome.memory, after["version"], False, after["leech"], nxt
             )
     except (IntegrityError, _Raced):
         # Two first reviews of one new card raced (or one review was replayed
@@ -157,22 +244,61 @@ def review(
         db.session.rollback()
         replay = _replay(user, client_review_id)
         if replay and replay.question_id == question_id:
+            if deck is not None:
+                q = snap.questions.get(question_id)
+                named = deck if deck[0] else (q.source_slug, None) if q else None
+                nxt = next_in(user, named, now) if named else None
+                return _replace_next(replay, nxt or EMPTY)
             return replay
         raise StudyError("This card changed since it was shown. Reload it.", 409) from None
 
 
-def _store(state: CardState, outcome: Outcome, user: User) -> None:
+def _forget_states(session) -> None:
+    """Expire the card states this session holds: the Core write went around them."""
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, CardState | ReviewLog):
+            session.expire(obj)
+
+
+def _with_next(result, read, snap, ids, now, settings, limits) -> ReviewResult:
+    nxt = next_card(read, snap, ids, now, settings, limits) if ids is not None else None
+    return _replace_next(result, nxt)
+
+
+def _replace_next(result: ReviewResult, nxt: NextCard | None) -> ReviewResult:
+    return ReviewResult(
+        result.question_id,
+        result.rating,
+        result.memory,
+        result.version,
+        result.replayed,
+        result.leech,
+        nxt,
+    )
+
+
+def _after(state: dict | None, outcome, user: User, question_id: int) -> dict:
+    """Return the card's state row after the rating (the leech rule of the user applied)."""
     memory = outcome.memory
-    state.phase, state.step = int(memory.phase), memory.step
-    state.stability, state.difficulty = memory.stability, memory.difficulty
-    state.due, state.last_review = memory.due, memory.last_review
-    state.reps, state.lapses = memory.reps, memory.lapses
-    state.buried_until = None
-    state.version = (state.version or 0) + 1
-    if outcome.leech:
-        state.leech = True
-        if user.leech_action == "suspend":
-            state.suspended = True
+    leech = bool(state and state["leech"]) or outcome.leech
+    suspended = bool(state and state["suspended"]) or (
+        outcome.leech and user.leech_action == "suspend"
+    )
+    return {
+        "question_id": question_id,
+        "phase": int(memory.phase),
+        "due": memory.due,
+        "step": memory.step,
+        "stability": memory.stability,
+        "difficulty": memory.difficulty,
+        "last_review": memory.last_review,
+        "reps": memory.reps,
+        "lapses": memory.lapses,
+        "suspended": suspended,
+        "buried_until": None,
+        "leech": leech,
+        "version": (state["version"] if state else 0) + 1,
+    }
 
 
 def undo_last(user: User, now: datetime | None = None) -> int:
