@@ -1,114 +1,194 @@
 """Bench the review loop against a bare endpoint on the same server (DESIGN.md's first number).
 
-Starts gunicorn on a fresh SQLite database (or DATABASE_URL) with the real bank,
-logs in N students, then for each endpoint runs N concurrent clients for a few
-seconds: GET /healthz (bare Flask) and POST /api/v1/study/reviews (rate a card,
-get the next one back). Prints requests/s and latency percentiles, and the
-ratio the project is held to (review loop ≥ 0.30 × bare, p99 < 100 ms at 50).
+Starts gunicorn with gunicorn.conf.py on a fresh SQLite database (or DATABASE_URL) with the
+real bank and N students whose daily limits are raised so that no run runs out of cards.
+Then, in one run against one server:
 
-Usage: .venv/bin/python bench/review_loop.py [--students 50] [--seconds 10] [--port 5091]
+1. throughput: wrk (compiled; not the bottleneck) with one connection per student drives
+   GET /healthz (bare Flask), then POST /api/v1/study/reviews, its Lua script following
+   the `next` card of every response, as a student rating "Good" would;
+2. latency at a fixed offered rate: 200 reviews/s spread over the students, open loop
+   (each review is due at its scheduled time; latency counts from that time, so a slow
+   response delays the student's next one without hiding it).
+
+The last line is the one DESIGN.md holds the project to.
+
+Usage: .venv/bin/python bench/review_loop.py [--students 50] [--seconds 10] [--rate 200]
 """
 
 import argparse
-import http.cookiejar
+import http.client
 import json
-import os
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
-PASSWORD = "bench password 123"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import (  # noqa: E402
+    Session,
+    bench_env,
+    engine_name,
+    reset_database,
+    save,
+    seed_students,
+    server,
+    wrk_path,
+)
+
+SOURCE = "china-and-nato"
+NEXT = f"/api/v1/study/next?source={SOURCE}"
+
+LUA_DONE = r"""
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'RESULT {"requests":%d,"duration_us":%d,"non2xx":%d,"socket_errors":%d,' ..
+    '"p50_us":%d,"p99_us":%d,"max_us":%d}\n',
+    summary.requests, summary.duration, e.status, e.connect + e.read + e.write + e.timeout,
+    latency:percentile(50), latency:percentile(99), latency.max))
+end
+"""
+
+LUA_REVIEW = r"""
+local counter = 0
+function setup(thread)
+  counter = counter + 1
+  thread:set("n", counter)
+end
+
+function init(args)
+  me = students[n]
+end
+
+function request()
+  if me.q == nil then  -- out of cards: ask again (the bench checks no student got here)
+    return wrk.format("GET", "%(next)s", {Cookie = me.cookie})
+  end
+  local body = string.format(
+    '{"question_id":%%d,"rating":3,"version":%%d,"client_review_id":"%%s","source":"%(source)s"}',
+    me.q, me.v, me.id)
+  return wrk.format("POST", "/api/v1/study/reviews",
+    {["Content-Type"] = "application/json", ["X-CSRFToken"] = me.token, Cookie = me.cookie},
+    body)
+end
+
+function response(status, headers, body)
+  -- Keys are sorted: "next" comes before "review", and "card" first inside it.
+  local card = body:match('"card":(%%b{})')
+  if status ~= 200 or card == nil then
+    me.q = nil
+    return
+  end
+  me.q = tonumber(card:match('"question_id":(%%d+)'))
+  me.id = card:match('"client_review_id":"(%%x+)"')
+  me.v = tonumber(card:match('"type":"[%%w_]+","version":(%%d+)}$'))
+end
+"""
 
 
-def run(*args: str, env: dict) -> None:
-    subprocess.run([str(BIN / "quiz"), *args], env=env, check=True, capture_output=True)
+def first_cards(students: list[Session]) -> list[dict]:
+    return [s.get_json(NEXT)["card"] for s in students]
 
 
-class Student:
-    """One logged-in browser: a cookie jar and the CSRF token of its session."""
-
-    def __init__(self, base: str, email: str):
-        self.base = base
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+def lua_students(students: list[Session], cards: list[dict]) -> str:
+    rows = []
+    for s, c in zip(students, cards, strict=True):
+        rows.append(
+            f"{{cookie={json.dumps(s.cookie)}, token={json.dumps(s.token)}, "
+            f"q={c['question_id']}, v={c['version']}, id={json.dumps(c['client_review_id'])}}}"
         )
-        login = self.opener.open(f"{base}/auth/login").read().decode()
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', login).group(1)
-        data = urllib.parse.urlencode({"csrf_token": token, "email": email, "password": PASSWORD})
-        self.opener.open(f"{base}/auth/login", data.encode()).read()
-        page = self.opener.open(f"{base}/auth/password").read().decode()
-        self.token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-        self.card = self.get_json("/api/v1/study/next?source=china-and-nato")["card"]
-
-    def get_json(self, path: str) -> dict:
-        return json.loads(self.opener.open(self.base + path).read())
-
-    def review(self) -> None:
-        card = self.card
-        body = json.dumps(
-            {
-                "question_id": card["question_id"],
-                "rating": 4,  # Easy: the card leaves today's queue, the next one comes back
-                "client_review_id": card["client_review_id"],
-                "version": card["version"],
-                "source": "china-and-nato",
-            }
-        ).encode()
-        request = urllib.request.Request(
-            self.base + "/api/v1/study/reviews",
-            data=body,
-            headers={"Content-Type": "application/json", "X-CSRFToken": self.token},
-        )
-        self.card = json.loads(self.opener.open(request).read())["next"]["card"]
-
-    def bare(self) -> None:
-        self.opener.open(self.base + "/healthz").read()
+    return "students = {\n  " + ",\n  ".join(rows) + "\n}\n"
 
 
-def hammer(students: list[Student], action: str, seconds: float) -> dict:
-    """Run every student's action in a loop for `seconds`; return throughput and latencies."""
+def run_wrk(base: str, path: str, script: str, connections: int, seconds: float) -> dict:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(script)
+    done = subprocess.run(
+        [wrk_path(), "-t", str(connections), "-c", str(connections), "-d", f"{seconds:g}s",
+         "--timeout", "10s", "-s", f.name, base + path],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    Path(f.name).unlink()
+    result = json.loads(re.search(r"^RESULT (.*)$", done.stdout, re.M).group(1))
+    seconds_run = result["duration_us"] / 1e6
+    return {
+        "requests": result["requests"],
+        "per_second": result["requests"] / seconds_run,
+        "errors": result["non2xx"] + result["socket_errors"],
+        "p50_ms": result["p50_us"] / 1000,
+        "p99_ms": result["p99_us"] / 1000,
+        "max_ms": result["max_us"] / 1000,
+    }
+
+
+def fixed_rate(base: str, students: list[Session], rate: float, seconds: float) -> dict:
+    """Offer `rate` reviews/s over the students, open loop; latency from the scheduled time."""
+    host, port = base.removeprefix("http://").split(":")
+    period = len(students) / rate  # each student's time between two reviews
+    start = time.perf_counter() + 1.0
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
-    stop = time.monotonic() + seconds
 
-    def loop(student: Student) -> None:
+    def student_loop(index: int, student: Session, card: dict) -> None:
         nonlocal errors
-        while time.monotonic() < stop and (action == "bare" or student.card):
-            started = time.perf_counter()
-            try:
-                getattr(student, action)()
-            except Exception:  # noqa: BLE001 - counted and reported
-                with lock:
-                    errors += 1
-                continue
+        conn = http.client.HTTPConnection(host, int(port), timeout=30)
+        headers = {
+            "Content-Type": "application/json",
+            "X-CSRFToken": student.token,
+            "Cookie": student.cookie,
+        }
+        k = 0
+        while card is not None:
+            scheduled = start + index * period / len(students) + k * period
+            if scheduled > start + seconds:
+                break
+            time.sleep(max(0.0, scheduled - time.perf_counter()))
+            body = {
+                "question_id": card["question_id"],
+                "rating": 3,
+                "version": card["version"],
+                "client_review_id": card["client_review_id"],
+                "source": SOURCE,
+            }
+            conn.request("POST", "/api/v1/study/reviews", json.dumps(body), headers)
+            response = conn.getresponse()
+            data = response.read()
+            finished = time.perf_counter()
             with lock:
-                latencies.append(time.perf_counter() - started)
+                latencies.append(finished - scheduled)
+                if response.status != 200:
+                    errors += 1
+            card = json.loads(data)["next"]["card"] if response.status == 200 else None
+            k += 1
+        conn.close()
 
-    threads = [threading.Thread(target=loop, args=(s,)) for s in students]
-    began = time.monotonic()
+    cards = first_cards(students)
+    threads = [
+        threading.Thread(target=student_loop, args=(i, s, c))
+        for i, (s, c) in enumerate(zip(students, cards, strict=True))
+    ]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    elapsed = time.monotonic() - began
     latencies.sort()
-    pick = lambda q: 1000 * latencies[min(len(latencies) - 1, int(q * len(latencies)))]  # noqa: E731
+
+    def pick(q: float) -> float:
+        return 1000 * latencies[min(len(latencies) - 1, int(q * len(latencies)))]
+
     return {
+        "offered_per_second": rate,
         "requests": len(latencies),
+        "achieved_per_second": len(latencies) / seconds,
         "errors": errors,
-        "per_second": len(latencies) / elapsed,
         "p50_ms": pick(0.50),
         "p99_ms": pick(0.99),
-        "mean_ms": 1000 * statistics.fmean(latencies) if latencies else None,
+        "max_ms": 1000 * latencies[-1],
     }
 
 
@@ -116,77 +196,45 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--rate", type=float, default=200)
     parser.add_argument("--port", type=int, default=5091)
     args = parser.parse_args()
-    workdir = Path(tempfile.mkdtemp(prefix="quiz-bench-"))
-    env = {
-        **os.environ,
-        "QUIZ_ENV": "production",
-        "QUIZ_SECRET_KEY": "bench",
-        "QUIZ_INSTANCE_PATH": str(workdir),
-        "QUIZ_SESSION_COOKIE_SECURE": "0",
-    }
-    env.setdefault("DATABASE_URL", f"sqlite:///{workdir / 'bench.db'}")
-    run("db", "upgrade", env=env)
-    run("bank", "load", env=env)
-    for n in range(args.students):
-        run(
-            "user",
-            "create",
-            "--email",
-            f"s{n}@bench.test",
-            "--name",
-            f"S{n}",
-            "--password",
-            PASSWORD,
-            env=env,
-        )
-    base = f"http://127.0.0.1:{args.port}"
-    server = subprocess.Popen(
-        [
-            str(BIN / "gunicorn"),
-            "--workers",
-            "2",
-            "--threads",
-            "8",
-            "--bind",
-            f"127.0.0.1:{args.port}",
-            "quiz:create_app()",
-        ],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/healthz").read()
-                break
-            except OSError:
-                time.sleep(0.2)
-        students = [Student(base, f"s{n}@bench.test") for n in range(args.students)]
-        bare = hammer(students, "bare", args.seconds)
-        loop = hammer(students, "review", args.seconds)
-    finally:
-        server.terminate()
-        server.wait()
+    env = bench_env()
+    engine = engine_name(env)
+    reset_database(env)
+    seed_students(env, args.students, new_per_day=9999, reviews_per_day=9999)
+    with server(env, args.port) as base:
+        students = [Session(base, f"s{n}@bench.test") for n in range(args.students)]
+        cards = first_cards(students)
+        n = args.students
+        bare = run_wrk(base, "/healthz", LUA_DONE, n, args.seconds)
+        script = lua_students(students, cards) + LUA_REVIEW % {"next": NEXT, "source": SOURCE}
+        loop = run_wrk(base, "/", script + LUA_DONE, n, args.seconds)
+        left = sum(1 for card in first_cards(students) if card is None)
+        steady = fixed_rate(base, students, args.rate, args.seconds)
     ratio = loop["per_second"] / bare["per_second"]
-    engine = env["DATABASE_URL"].split(":")[0]
-    print(f"{args.students} concurrent students, {args.seconds:g} s each, {engine}")
+    print(f"{n} students, one wrk connection each, {args.seconds:g} s per run, {engine}")
     for name, r in (("bare /healthz", bare), ("review loop", loop)):
         print(
             f"  {name:14} {r['per_second']:8.1f} req/s  p50 {r['p50_ms']:6.1f} ms  "
-            f"p99 {r['p99_ms']:6.1f} ms  errors {r['errors']}"
+            f"p99 {r['p99_ms']:7.1f} ms  errors {r['errors']}"
         )
     print(
-        f"  ratio {ratio:.2f} (held to ≥ 0.30); "
-        f"review p99 {loop['p99_ms']:.0f} ms (held to < 100 ms)"
+        f"  fixed rate     {steady['offered_per_second']:8.1f} req/s offered, "
+        f"{steady['achieved_per_second']:.1f} done  p50 {steady['p50_ms']:6.1f} ms  "
+        f"p99 {steady['p99_ms']:7.1f} ms  errors {steady['errors']}"
     )
-    out = ROOT / "bench" / "results"
-    out.mkdir(exist_ok=True)
-    (out / "review_loop.json").write_text(
-        json.dumps({"bare": bare, "review": loop, "ratio": ratio}, indent=2)
+    print(f"  students out of cards after the throughput run: {left}")
+    path = save(
+        "review_loop",
+        env,
+        {"students": n, "seconds": args.seconds, "bare": bare, "review": loop,
+         "fixed_rate": steady, "ratio": ratio, "out_of_cards": left},
+    )  # fmt: skip
+    print(f"  written to {path.relative_to(path.parents[2])}")
+    print(
+        f"review loop: ratio {ratio:.2f} × bare, p99 {steady['p99_ms']:.0f} ms at "
+        f"{args.rate:g} req/s offered ({n} students, {engine})"
     )
     return 0
 

@@ -188,3 +188,60 @@ def build_focus_queue(
         learning=learning,
         new=len(fresh),
     )
+
+
+@dataclass(frozen=True)
+class Heads:
+    """The heads of today's piles of one deck and their sizes: what the review loop reads
+    (a few rows, whatever the size of the deck) instead of every card of the day.
+
+    All piles already leave out what `build_queue` would skip: siblings of cards answered
+    today, suspended and hand-buried cards, cards of other decks.
+
+    Attributes:
+        review: the first review due before the day ends; reviews: how many are (unlimited).
+        learning: the first learning card due now; learning_count: how many are.
+        later: the first two learning cards due later today, in due order.
+        new: the first new card in bank order; new_facts: how many facts new cards cover.
+    """
+
+    review: Candidate | None = None
+    reviews: int = 0
+    learning: Candidate | None = None
+    learning_count: int = 0
+    later: tuple[Candidate, ...] = ()
+    new: Candidate | None = None
+    new_facts: int = 0
+
+
+def next_from_heads(heads: Heads, today: Today, now: datetime, limits: Limits) -> Queue:
+    """Return the queue `build_queue` would build, holding only its first card.
+
+    Args:
+        heads: the heads of the deck's piles and their sizes.
+        today: what was studied today (only the counts are used: burying is done).
+        now: the current time, aware.
+        limits: the daily limits.
+
+    Returns:
+        A queue whose `cards` is the first card alone (or empty), with the full counts.
+    """
+    reviews = min(max(0, limits.reviews_per_day - today.reviews_done), heads.reviews)
+    new = min(max(0, limits.new_per_day - today.new_done), heads.new_facts)
+    learning, later = heads.learning_count, sorted(heads.later, key=lambda c: (c.due, c.order))
+    first = None
+    if reviews:
+        first = heads.review
+    elif learning:
+        first = heads.learning
+    elif new:
+        first = heads.new
+    elif later and later[0].due <= now + LEARN_AHEAD:
+        first, learning, later = later[0], 1, later[1:]
+    return Queue(
+        cards=(first,) if first else (),
+        review=reviews,
+        learning=learning,
+        new=new,
+        next_learning=later[0].due if later else None,
+    )

@@ -105,9 +105,7 @@ def _load() -> BankSnapshot:
         if topic_id is not None:
             topics[(source_id, topic_slug)] = topic_id
     for r in rows:
-        questions[r[0]] = CachedQuestion(
-            *r
-        )
+        questions[r[0]] = CachedQuestion(*r)
         if not r.archived:
             facts[(r.source_id, r.fact)] = facts.get((r.source_id, r.fact), 0) + 1
     siblings: dict[int, int] = {}

@@ -4,7 +4,7 @@ sessions). The review loop picks its next card without it: see `nextcard`."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, or_, select, tuple_
 from sqlalchemy.orm import aliased, contains_eager
 
 from quiz.core.queue import Candidate, Queue, Today, build_focus_queue, build_queue
@@ -32,6 +32,20 @@ class DeckDay:
     queue: Queue
     done: int
     cards: dict  # question_id -> (Question, CardState | None) for the queued cards
+
+
+def _not_sibling_of_answered(logs) -> list:
+    """Return the condition "not a sibling of a card answered today" (none if none was)."""
+    facts = {(log.source_id, log.fact) for log in logs}
+    if not facts:
+        return []
+    answered = {log.question_id for log in logs}
+    return [
+        ~and_(
+            tuple_(Question.source_id, Question.fact).in_(sorted(facts)),
+            CardState.question_id.not_in(answered),
+        )
+    ]
 
 
 def load_day(user: User, deck: Deck, now: datetime) -> DeckDay:
@@ -88,8 +102,11 @@ def load_day(user: User, deck: Deck, now: datetime) -> DeckDay:
                 CardState.suspended.is_(False),
                 or_(CardState.buried_until.is_(None), CardState.buried_until <= now),
                 CardState.due < end,
+                # What the queue will not show does not take a place in today's quota.
+                ~in_open_assignment(user.id),
+                *_not_sibling_of_answered(logs),
             )
-            .order_by(CardState.due)
+            .order_by(CardState.due, CardState.question_id)
             .limit(reviews_left)
         )
         studied_query = studied_query.where(

@@ -1,22 +1,25 @@
-"""The review loop's next card, read in one statement and ordered by the core's own queue.
+"""The review loop's next card, read in one statement: the heads of today's piles.
 
 The deck page shows the whole queue (`day.load_day`); the review loop needs only the next
-card and today's counts, and needs them on every rating. So one prebuilt statement reads,
-for one student, everything that can change between two ratings, and nothing more:
+card and today's counts, on every rating. So one prebuilt statement reads, for one student
+and one deck, a handful of rows whatever the size of the deck or of the history:
 
-- S: the state of the card being rated (the write path's input);
-- L: today's review log, (question, phase before) only: the daily limits, sibling
-  burying and "done today";
-- D: the studied cards due before the day ends (reviews and learning steps), with their
-  state: the deck's reviews and learning cards are among them;
-- N: the deck's first new cards in bank order, enough of them to fill what is left of
-  today's new-card limit with one card per fact even after this rating buries a fact;
-- A: the questions of the student's open assignment attempts (never shown);
+- S: the state of the card being rated (the write path's input), and B if that card is
+  in an open assignment attempt;
+- T: today's totals: reviews of new cards, of review cards, and in this deck;
+- R, L, LL: the heads of the studied piles, from one scan ranked with window functions:
+  reviews due before the day ends, learning cards due now, learning cards due later
+  today (the first two: learning ahead and "next learning"), each with its pile's size;
+- N: the first new card in bank order, with the number of facts the new cards cover;
 - G: the bank's generation (`bank_cache`), so a process with an old copy reloads it.
 
-Everything else (a question's deck, fact, order and faces) comes from the bank cache, and
-the queue itself from `quiz.core.queue.build_queue`, fed exactly what `load_day` feeds it:
-a property test checks that both pick the same card with the same counts.
+Every pile already leaves out what the queue never shows: other decks, archived and
+authored questions, suspended and buried cards, questions of open assignment attempts,
+and siblings of the cards answered today, counting the card being rated as answered (it
+is, once the write commits). That card itself is left out of every pile and put back by
+`next_card` from its new state. `quiz.core.queue.next_from_heads` then orders the heads
+as `build_queue` orders the whole day: a property test checks both pick the same card
+with the same counts.
 """
 
 from dataclasses import dataclass
@@ -24,10 +27,10 @@ from datetime import datetime
 
 from sqlalchemy import (
     Integer,
+    String,
     and_,
     bindparam,
     case,
-    exists,
     false,
     func,
     literal_column,
@@ -37,7 +40,7 @@ from sqlalchemy import (
     union_all,
 )
 
-from quiz.core.queue import Candidate, Limits, Today, build_queue
+from quiz.core.queue import Candidate, Heads, Limits, Today, next_from_heads
 from quiz.core.scheduling import (
     Memory,
     Phase,
@@ -67,6 +70,7 @@ STATE_COLUMNS = (
     "leech",
     "version",
 )
+LEARNING = (int(Phase.LEARNING), int(Phase.RELEARNING))
 
 _state = CardState.__table__
 _log = ReviewLog.__table__
@@ -76,25 +80,35 @@ _answer, _attempt, _quiz = Answer.__table__, Attempt.__table__, Quiz.__table__
 
 _user = bindparam("user_id", type_=Integer)
 _card = bindparam("question_id", type_=Integer)
+_card_fact = bindparam("card_fact", type_=String)
+_source = bindparam("source_id", type_=Integer)
 _now = bindparam("now", type_=UTCDateTime)
 _start = bindparam("start", type_=UTCDateTime)
 _end = bindparam("end", type_=UTCDateTime)
 
 
-def _row(kind: str, **columns):
-    """Return the select list of one kind of row: the state columns, NULL where absent."""
-    return [literal_column(f"'{kind}'").label("kind")] + [
-        columns.get(name, null()).label(name) for name in STATE_COLUMNS
+def _row(kind, n=None, **columns):
+    """Return the select list of one kind of row: the state columns (NULL where absent) and
+    `n`, the size of the pile the row heads."""
+    kind = literal_column(f"'{kind}'") if isinstance(kind, str) else kind
+    return [
+        kind.label("kind"),
+        *(columns.get(name, null()).label(name) for name in STATE_COLUMNS),
+        (null() if n is None else n).label("n"),
     ]
 
 
-def _open_assignment_answers():
-    return and_(
-        _answer.c.attempt_id == _attempt.c.id,
-        _attempt.c.user_id == _user,
-        _attempt.c.state == "in_progress",
-        _attempt.c.quiz_id == _quiz.c.id,
-        _quiz.c.kind == "assignment",
+def _open_assignment_questions():
+    """Return the questions of the student's open assignment attempts (read once)."""
+    return (
+        select(_answer.c.question_id)
+        .join(_attempt, _attempt.c.id == _answer.c.attempt_id)
+        .join(_quiz, _quiz.c.id == _attempt.c.quiz_id)
+        .where(
+            _attempt.c.user_id == _user,
+            _attempt.c.state == "in_progress",
+            _quiz.c.kind == "assignment",
+        )
     )
 
 
@@ -105,56 +119,101 @@ def _statement(with_next: bool, with_topic: bool):
     generation = select(*_row("G", version=generation_column().scalar_subquery()))
     if not with_next:
         return union_all(state, generation)
-    logs = select(*_row("L", question_id=_log.c.question_id, phase=_log.c.phase_before)).where(
-        _log.c.user_id == _user, _log.c.reviewed_at >= _start
-    )
-    due = select(*_row("D", **{n: _state.c[n] for n in STATE_COLUMNS})).where(
-        _state.c.user_id == _user,
-        _state.c.phase != int(Phase.NEW),
-        _state.c.suspended == false(),
-        or_(_state.c.buried_until.is_(None), _state.c.buried_until <= _now),
-        _state.c.due < _end,
-    )
-    blocked = select(*_row("A", question_id=_answer.c.question_id)).where(
-        _open_assignment_answers()
-    )
-    # New cards: unseen (no state, or a new state neither suspended nor buried), not of an
-    # open assignment, not a sibling of a card answered today, in bank order.
-    seen = _state.alias("seen")
-    other = _question.alias("other")
-    answered_facts = (
-        select(other.c.fact)
-        .join(_log, _log.c.question_id == other.c.id)
-        .where(
-            _log.c.user_id == _user,
-            _log.c.reviewed_at >= _start,
-            other.c.source_id == _question.c.source_id,
-        )
-    )
-    new_done = (
-        select(func.count())
-        .select_from(_log)
-        .where(
-            _log.c.user_id == _user,
-            _log.c.reviewed_at >= _start,
-            _log.c.phase_before == int(Phase.NEW),
-        )
-        .scalar_subquery()
-    )
-    new_left = bindparam("new_per_day", type_=Integer) - new_done
-    # One card per fact a day: (left + 1) facts fill the limit even after this rating
-    # buries one, and no fact has more than `siblings` cards.
-    limit = case((new_left > 0, (new_left + 1) * bindparam("siblings", type_=Integer)), else_=0)
-    deck = _question.c.source_id == bindparam("source_id", type_=Integer)
+    blocked = select(*_row("B")).where(_card.in_(_open_assignment_questions()))
+    deck = _question.c.source_id == _source
     if with_topic:
         deck = and_(deck, _question.c.topic_id == bindparam("topic_id", type_=Integer))
-    new = (
+    today = (
+        select(
+            _log.c.question_id,
+            _log.c.phase_before,
+            _question.c.fact,
+            _question.c.topic_id,
+            _question.c.source_id,
+        )  # fmt: skip
+        .join(_question, _question.c.id == _log.c.question_id)
+        .where(_log.c.user_id == _user, _log.c.reviewed_at >= _start)
+        .cte("today")
+    )
+    in_deck = today.c.source_id == _source
+    if with_topic:
+        in_deck = and_(in_deck, today.c.topic_id == bindparam("topic_id", type_=Integer))
+
+    def today_count(condition):
+        return func.sum(case((condition, 1), else_=0))
+
+    # Reviews today of a new card (in `reps`), of a review card (`lapses`), in this deck (`n`).
+    totals = select(
+        *_row(
+            "T",
+            reps=today_count(today.c.phase_before == int(Phase.NEW)),
+            lapses=today_count(today.c.phase_before == int(Phase.REVIEW)),
+            n=today_count(in_deck),
+        )
+    ).select_from(today)
+    # A sibling of a card answered today waits for tomorrow; the card being rated counts
+    # as answered.
+    sibling = and_(
+        or_(
+            _question.c.fact.in_(select(today.c.fact).where(today.c.source_id == _source)),
+            and_(_question.c.source_id == bindparam("card_source", type_=Integer),
+                 _question.c.fact == _card_fact),
+        ),
+        _question.c.id.not_in(select(today.c.question_id)),
+    )  # fmt: skip
+    shown = and_(
+        deck,
+        _question.c.archived == false(),
+        _question.c.origin == "bank",
+        _question.c.id != _card,
+        _question.c.id.not_in(_open_assignment_questions()),
+        ~sibling,
+    )
+    # Studied cards due today, in one scan: each pile (R reviews, L learning due now, LL
+    # learning due later today) ranked by due time and counted.
+    pile = case(
+        (_state.c.phase == int(Phase.REVIEW), literal_column("'R'")),
+        (_state.c.due <= _now, literal_column("'L'")),
+        else_=literal_column("'LL'"),
+    )
+    order = (_state.c.due, _state.c.question_id)
+    ranked = (
+        select(
+            *_row(
+                pile,
+                n=func.count().over(partition_by=pile),
+                **{n: _state.c[n] for n in STATE_COLUMNS},
+            ),
+            func.row_number().over(partition_by=pile, order_by=order).label("rank"),
+        )  # fmt: skip
+        .select_from(_state.join(_question, _question.c.id == _state.c.question_id))
+        .where(
+            _state.c.user_id == _user,
+            _state.c.phase != int(Phase.NEW),
+            _state.c.suspended == false(),
+            or_(_state.c.buried_until.is_(None), _state.c.buried_until <= _now),
+            _state.c.due < _end,
+            shown,
+        )
+        .subquery("ranked")
+    )
+    studied = select(*(ranked.c[c] for c in ("kind", *STATE_COLUMNS, "n"))).where(
+        ranked.c.rank <= 2
+    )
+    # New cards, in one scan: the first in bank order, and how many facts they cover.
+    seen = _state.alias("seen")
+    bank_order = (_topic.c.position, _question.c.id)
+    unseen = (
         select(
             *_row(
                 "N",
-                **{n: seen.c[n] for n in STATE_COLUMNS if n != "question_id"},
                 question_id=_question.c.id,
-            )
+                **{n: seen.c[n] for n in STATE_COLUMNS if n != "question_id"},
+            ),
+            func.row_number().over(order_by=bank_order).label("rank"),
+            func.row_number()
+            .over(partition_by=_question.c.fact, order_by=bank_order)
+            .label("in_fact"),
         )  # fmt: skip
         .select_from(
             _question.join(_topic, _topic.c.id == _question.c.topic_id).outerjoin(
@@ -162,9 +221,7 @@ def _statement(with_next: bool, with_topic: bool):
             )
         )
         .where(
-            deck,
-            _question.c.archived == false(),
-            _question.c.origin == "bank",
+            shown,
             or_(
                 seen.c.id.is_(None),
                 and_(
@@ -173,14 +230,15 @@ def _statement(with_next: bool, with_topic: bool):
                     or_(seen.c.buried_until.is_(None), seen.c.buried_until <= _now),
                 ),
             ),
-            ~exists().where(_answer.c.question_id == _question.c.id, _open_assignment_answers()),
-            _question.c.fact.not_in(answered_facts),
         )
-        .order_by(_topic.c.position, _question.c.id)
-        .limit(limit)
-        .subquery()
+        .subquery("unseen")
     )
-    return union_all(state, generation, logs, due, blocked, select(*new.c))
+    facts = func.sum(case((unseen.c.in_fact == 1, 1), else_=0)).over()
+    counted = select(
+        *(unseen.c[c] for c in ("kind", *STATE_COLUMNS)), facts.label("n"), unseen.c.rank
+    ).subquery("counted")
+    new = select(*(counted.c[c] for c in ("kind", *STATE_COLUMNS, "n"))).where(counted.c.rank == 1)
+    return union_all(state, generation, blocked, totals, studied, new)
 
 
 STATEMENTS = {
@@ -192,14 +250,23 @@ STATEMENTS = {
 
 @dataclass
 class DayRead:
-    """What the one statement read (see the module's docstring)."""
+    """What the one statement read (see the module's docstring); rows are dicts of
+    STATE_COLUMNS."""
 
-    state: dict | None
-    generation: int
-    logs: list
-    due: dict
-    new: dict
-    blocked: frozenset
+    state: dict | None = None
+    generation: int = 0
+    blocked: bool = False
+    new_done: int = 0
+    reviews_done: int = 0
+    done: int = 0
+    review: dict | None = None
+    reviews: int = 0
+    learning: dict | None = None
+    learning_count: int = 0
+    later: tuple = ()
+    new: dict | None = None
+    new_is_state: bool = False
+    new_facts: int = 0
 
 
 def read_day(
@@ -210,39 +277,49 @@ def read_day(
     snap: BankSnapshot,
     now: datetime,
     settings: Settings,
-    limits: Limits,
 ) -> DayRead:
     """Run the one statement; `deck` (source id, topic id) None reads only the card's state."""
     params = {"user_id": user_id, "question_id": question_id}
     if deck is not None:
+        card = snap.questions.get(question_id)
         params.update(
             now=now,
             start=day_start(study_day(now, settings), settings),
             end=next_day_start(now, settings),
             source_id=deck[0],
-            new_per_day=limits.new_per_day,
-            siblings=max(1, snap.siblings.get(deck[0], 1)),
+            card_source=card.source_id if card else 0,
+            card_fact=card.fact if card else "",
         )
         if deck[1] is not None:
             params["topic_id"] = deck[1]
     statement = STATEMENTS[(deck is not None, deck is not None and deck[1] is not None)]
-    read = DayRead(None, 0, [], {}, {}, frozenset())
-    blocked = set()
+    read = DayRead()
+    later, piles = [], {}
     for row in connection.execute(statement, params).mappings():
         kind = row["kind"]
-        if kind == "L":
-            read.logs.append((row["question_id"], row["phase"]))
-        elif kind == "D":
-            read.due[row["question_id"]] = dict(row)
-        elif kind == "N":
-            read.new[row["question_id"]] = dict(row) if row["phase"] is not None else None
-        elif kind == "S":
+        if kind == "S":
             read.state = dict(row)
-        elif kind == "A":
-            blocked.add(row["question_id"])
-        else:
+        elif kind == "G":
             read.generation = row["version"] or 0
-    read.blocked = frozenset(blocked)
+        elif kind == "B":
+            read.blocked = True
+        elif kind == "T":
+            read.new_done, read.reviews_done = row["reps"] or 0, row["lapses"] or 0
+            read.done = row["n"] or 0
+        elif kind == "N":
+            read.new, read.new_is_state = dict(row), row["phase"] is not None
+            read.new_facts = row["n"]
+        else:
+            piles.setdefault(kind, []).append(dict(row))
+    for kind, rows in piles.items():
+        rows.sort(key=lambda row: (row["due"], row["question_id"]))
+        if kind == "R":
+            read.review, read.reviews = rows[0], rows[0]["n"]
+        elif kind == "L":
+            read.learning, read.learning_count = rows[0], rows[0]["n"]
+        else:
+            later = rows[:2]
+    read.later = tuple(later)
     return read
 
 
@@ -274,6 +351,17 @@ class NextCard:
     next_learning: datetime | None
 
 
+def _candidate(row: dict, snap: BankSnapshot, order: int | None = None) -> Candidate:
+    question_id = row["question_id"]
+    phase = Phase.NEW if row["phase"] is None else Phase(row["phase"])
+    order = question_id if order is None else order
+    return Candidate(question_id, snap.questions[question_id].fact_key, phase, row["due"], order)
+
+
+def _earlier(head: Candidate | None, card: Candidate) -> Candidate:
+    return card if head is None or (card.due, card.order) < (head.due, head.order) else head
+
+
 def next_card(
     read: DayRead,
     snap: BankSnapshot,
@@ -283,84 +371,60 @@ def next_card(
     limits: Limits,
     reviewed: tuple[int, int, dict] | None = None,
 ) -> NextCard:
-    """Order the deck's day from what `read_day` read, after the rating `reviewed`
-    ((question id, phase before, new state row)) if one was just written."""
-    source_id, topic_id = deck
-    logs, due, new = read.logs, read.due, read.new
+    """Return the deck's next card and today's counts from what `read_day` read, after the
+    rating `reviewed` ((question id, phase before, new state row)) if one was just written.
+    """
+    rows = {}  # question id -> state row, for the card picked
+    for row in (read.review, read.learning, *read.later):
+        if row is not None:
+            rows[row["question_id"]] = row
+    review = _candidate(read.review, snap) if read.review else None
+    learning = _candidate(read.learning, snap) if read.learning else None
+    later = [_candidate(row, snap) for row in read.later]
+    reviews, learning_count = read.reviews, read.learning_count
+    new_done, reviews_done, done = read.new_done, read.reviews_done, read.done
     if reviewed is not None:
         question_id, phase_before, after = reviewed
-        logs = [*logs, (question_id, phase_before)]
-        due = {k: v for k, v in due.items() if k != question_id}
-        new = {k: v for k, v in new.items() if k != question_id}
+        new_done += phase_before == Phase.NEW
+        reviews_done += phase_before == Phase.REVIEW
+        q = snap.questions.get(question_id)
+        in_deck = q is not None and q.source_id == deck[0] and deck[1] in (None, q.topic_id)
+        done += in_deck  # archived questions count as done too
         buried = after["buried_until"] is not None and after["buried_until"] > now
         if (
-            after["phase"] != Phase.NEW
-            and not after["suspended"]
-            and not buried
+            in_deck
+            and not q.archived
+            and not read.blocked
+            and after["phase"] != Phase.NEW
+            and not (after["suspended"] or buried)
             and after["due"] < next_day_start(now, settings)
         ):
-            due[question_id] = after
-    questions = snap.questions
-
-    def in_deck(question_id: int) -> bool:
-        q = questions.get(question_id)
-        return (
-            q is not None
-            and not q.archived
-            and q.source_id == source_id
-            and (topic_id is None or q.topic_id == topic_id)
-        )
-
-    answered = [(questions[q], phase) for q, phase in logs if q in questions]
-    today = Today(
-        new_done=sum(1 for _, phase in logs if phase == Phase.NEW),
-        reviews_done=sum(1 for _, phase in logs if phase == Phase.REVIEW),
-        answered=frozenset(q for q, _ in logs),
-        answered_facts=frozenset(q.fact_key for q, _ in answered),
-    )
-    # As load_day: the reviews quota is taken by due order before anything is hidden.
-    in_deck_due = [row for q, row in due.items() if in_deck(q)]
-    reviews = sorted(
-        (row for row in in_deck_due if row["phase"] == Phase.REVIEW),
-        key=lambda row: (row["due"], row["question_id"]),
-    )[: max(0, limits.reviews_per_day - today.reviews_done)]
-    learning = [row for row in in_deck_due if row["phase"] != Phase.REVIEW]
-    studied = [
-        Candidate(
-            row["question_id"],
-            questions[row["question_id"]].fact_key,
-            Phase(row["phase"]),
-            row["due"],
-            row["question_id"],
-        )
-        for row in reviews + learning
-        if row["question_id"] not in read.blocked
-    ]
-    fresh = [
-        Candidate(q.id, q.fact_key, Phase.NEW, None, n)
-        for n, q in enumerate(
-            sorted((questions[q] for q in new if q in questions), key=lambda q: q.order)
-        )  # fmt: skip
-    ]
-    queue = build_queue(studied, fresh, today, now, settings, limits)
+            rows[question_id] = after
+            card = _candidate(after, snap)
+            if card.phase == Phase.REVIEW:
+                review, reviews = _earlier(review, card), reviews + 1
+            elif card.due <= now:
+                learning, learning_count = _earlier(learning, card), learning_count + 1
+            else:
+                later = sorted([*later, card], key=lambda c: (c.due, c.order))[:2]
+    new = None
+    if read.new is not None:
+        new = _candidate(read.new, snap, order=0)
+        rows[new.question_id] = read.new if read.new_is_state else None
+    heads = Heads(review, reviews, learning, learning_count, tuple(later), new, read.new_facts)
+    today = Today(new_done=new_done, reviews_done=reviews_done)
+    queue = next_from_heads(heads, today, now, limits)
     card = None
     if queue.first is not None:
         question_id = queue.first.question_id
-        row = due.get(question_id) or new.get(question_id)
+        row = rows.get(question_id)
         memory = memory_of_row(row)
         card = ShownCard(
-            question=questions[question_id],
+            question=snap.questions[question_id],
             memory=memory,
             version=row["version"] if row else 0,
             outcomes=next_states(memory, now, settings, question_id),
             suspended=bool(row and row["suspended"]),
             leech=bool(row and row["leech"]),
         )
-    return NextCard(
-        card=card,
-        review=queue.review,
-        learning=queue.learning,
-        new=queue.new,
-        done=sum(1 for q, _ in logs if in_deck(q)),
-        next_learning=queue.next_learning,
-    )
+    return NextCard(card, queue.review, queue.learning, queue.new, done, queue.next_learning)

@@ -155,7 +155,7 @@ def next_in(user: User, deck: DeckName, now: datetime | None = None) -> NextCard
     snap, ids = _deck_ids(bank_cache.snapshot(), 0, deck)
     if ids is None:
         return None
-    read = read_day(db.session.connection(), user.id, 0, ids, snap, now, settings, limits)
+    read = read_day(db.session.connection(), user.id, 0, ids, snap, now, settings)
     if read.generation != snap.generation:
         snap = bank_cache.snapshot(read.generation)
     return next_card(read, snap, ids, now, settings, limits)
@@ -191,16 +191,13 @@ def review(
     try:
         with write_transaction() as session:
             connection = session.connection()
-            read = read_day(connection, user.id, question_id, ids, snap, now, settings, limits)
+            read = read_day(connection, user.id, question_id, ids, snap, now, settings)
             if read.generation != snap.generation:
                 snap = bank_cache.snapshot(read.generation)
             state = read.state
             current = state["version"] if state else 0
             if version is not None and current != version:
-                replay = _replay(user, client_review_id)
-                if replay and replay.question_id == question_id:
-                    return _with_next(replay, read, snap, ids, now, settings, limits)
-                raise StudyError("This card changed since it was shown. Reload it.", 409)
+                raise _Raced  # a replay of a review already applied, or a 409
             if state is None and question_id not in snap.questions:
                 raise StudyError("There is no such card.", 404)
             outcome = next_states(memory_of_row(state), now, settings, question_id)[Rating(rating)]
@@ -239,18 +236,18 @@ def review(
                 question_id, rating, outcome.memory, after["version"], False, after["leech"], nxt
             )
     except (IntegrityError, _Raced):
-        # Two first reviews of one new card raced (or one review was replayed
-        # concurrently): the other one won and this one wrote nothing.
+        # A replay, a card changed since it was shown, or two first reviews of one new
+        # card that raced: this one wrote nothing. A replay answers as the first time did.
         db.session.rollback()
         replay = _replay(user, client_review_id)
-        if replay and replay.question_id == question_id:
-            if deck is not None:
-                q = snap.questions.get(question_id)
-                named = deck if deck[0] else (q.source_slug, None) if q else None
-                nxt = next_in(user, named, now) if named else None
-                return _replace_next(replay, nxt or EMPTY)
+        if replay is None or replay.question_id != question_id:
+            raise StudyError("This card changed since it was shown. Reload it.", 409) from None
+        if deck is None:
             return replay
-        raise StudyError("This card changed since it was shown. Reload it.", 409) from None
+        q = snap.questions.get(question_id)
+        named = deck if deck[0] else (q.source_slug, None) if q else None
+        nxt = next_in(user, named, now) if named else None
+        return _replace_next(replay, nxt or EMPTY)
 
 
 def _forget_states(session) -> None:
@@ -258,11 +255,6 @@ def _forget_states(session) -> None:
     for obj in list(session.identity_map.values()):
         if isinstance(obj, CardState | ReviewLog):
             session.expire(obj)
-
-
-def _with_next(result, read, snap, ids, now, settings, limits) -> ReviewResult:
-    nxt = next_card(read, snap, ids, now, settings, limits) if ids is not None else None
-    return _replace_next(result, nxt)
 
 
 def _replace_next(result: ReviewResult, nxt: NextCard | None) -> ReviewResult:
