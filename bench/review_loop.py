@@ -202,16 +202,18 @@ def main() -> int:
     env = bench_env()
     engine = engine_name(env)
     reset_database(env)
-    seed_students(env, args.students, new_per_day=9999, reviews_per_day=9999)
+    n = args.students
+    # Two groups: the throughput run's students have studied when the fixed-rate run starts.
+    seed_students(env, 2 * n, new_per_day=9999, reviews_per_day=9999)
     with server(env, args.port) as base:
-        students = [Session(base, f"s{n}@bench.test") for n in range(args.students)]
+        students = [Session(base, f"s{k}@bench.test") for k in range(n)]
+        others = [Session(base, f"s{k}@bench.test") for k in range(n, 2 * n)]
         cards = first_cards(students)
-        n = args.students
         bare = run_wrk(base, "/healthz", LUA_DONE, n, args.seconds)
         script = lua_students(students, cards) + LUA_REVIEW % {"next": NEXT, "source": SOURCE}
         loop = run_wrk(base, "/", script + LUA_DONE, n, args.seconds)
         left = sum(1 for card in first_cards(students) if card is None)
-        steady = fixed_rate(base, students, args.rate, args.seconds)
+        steady = fixed_rate(base, others, args.rate, args.seconds)
     ratio = loop["per_second"] / bare["per_second"]
     print(f"{n} students, one wrk connection each, {args.seconds:g} s per run, {engine}")
     for name, r in (("bare /healthz", bare), ("review loop", loop)):

@@ -1,0 +1,65 @@
+"""The bank cached per process: read once, and read again when another process changes it."""
+
+from sqlalchemy import select, update
+
+from quiz import create_app
+from quiz.db import db
+from quiz.models import BankVersion, Question
+from quiz.services import bank_cache
+from tests.conftest import make_source
+
+
+def generation(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(BankVersion.generation)) or 0
+
+
+def test_a_change_to_a_question_bumps_the_bank_generation(app):
+    [qid] = make_source(app, 1)
+    before = generation(app)
+    with app.app_context():
+        db.session.get(Question, qid).card_front = "A new front"
+        db.session.commit()
+    assert generation(app) == before + 1
+
+
+def test_a_statement_on_a_bank_table_bumps_it_too(app):
+    [qid] = make_source(app, 1)
+    before = generation(app)
+    with app.app_context():
+        db.session.execute(update(Question).where(Question.id == qid).values(archived=True))
+        db.session.commit()
+    assert generation(app) == before + 1
+
+
+def test_the_review_loop_reads_the_bank_once_per_process(client, auth, query_counter):
+    auth.login()
+    make_source(client.application, 3)
+    client.get("/api/v1/study/next?source=deck")
+    with query_counter() as second:
+        card = client.get("/api/v1/study/next?source=deck").get_json()["card"]
+    assert card["front"]
+    assert second.count == 2, second.statements  # the login check and the one read
+
+
+def test_a_bank_change_made_by_another_process_is_seen_at_once(app, client, auth):
+    """Two apps on one database stand for two processes (or two hosts): each has its own
+    copy of the bank; a change committed through one is shown by the other."""
+    auth.login()
+    ids = make_source(app, 2)
+    first = client.get("/api/v1/study/next?source=deck").get_json()["card"]
+    assert first["front"] != "Rewritten on another host"
+    other = create_app(app.config.copy())  # another process, same database
+    with other.app_context():
+        bank_cache.snapshot()  # it has its copy too
+        db.session.execute(
+            update(Question)
+            .where(Question.id == first["question_id"])
+            .values(card_front="Rewritten on another host")
+        )
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    again = client.get("/api/v1/study/next?source=deck").get_json()["card"]
+    assert again["question_id"] == first["question_id"] == ids[0]
+    assert again["front"] == "Rewritten on another host"
