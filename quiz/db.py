@@ -1,5 +1,7 @@
 """The database handle, SQLite connection settings and write transactions."""
 
+import fcntl
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -74,11 +76,60 @@ def _sqlite_on_connect(dbapi_connection, _record) -> None:
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn) -> None:
-    """Emit BEGIN, or BEGIN IMMEDIATE for a write transaction, on SQLite."""
+    """Emit BEGIN, or BEGIN IMMEDIATE for a write transaction, on SQLite.
+
+    A writer first waits its turn on a lock file beside the database: SQLite's busy
+    timeout makes a waiting writer sleep and poll (1, 2, 5 ... 100 ms), so under steady
+    writes from two processes the one that just committed takes the lock again before
+    the sleeper wakes, and the sleeper starves for seconds. The kernel hands a file lock
+    to the next waiter as soon as it is released.
+    """
     if conn.dialect.name != "sqlite":
         return
-    immediate = conn.get_execution_options().get("sqlite_immediate")
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    if not conn.get_execution_options().get("sqlite_immediate"):
+        conn.exec_driver_sql("BEGIN")
+        return
+    queue = _writer_queue(conn)
+    if queue is not None:
+        fcntl.flock(queue, fcntl.LOCK_EX)
+        conn.info["writing"] = True
+    try:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    except BaseException:
+        _leave_queue(conn)
+        raise
+
+
+def _writer_queue(conn) -> int | None:
+    """Return this connection's descriptor of the database's lock file (None in memory)."""
+    if "writer_queue" not in conn.info:
+        path = conn.engine.url.database
+        fd = None
+        if path and path != ":memory:" and not path.startswith("file:"):
+            fd = os.open(f"{path}-writers", os.O_RDWR | os.O_CREAT, 0o600)
+        conn.info["writer_queue"] = fd
+    return conn.info["writer_queue"]
+
+
+def _leave_queue(conn) -> None:
+    if conn.info.pop("writing", False):
+        fcntl.flock(conn.info["writer_queue"], fcntl.LOCK_UN)
+
+
+@event.listens_for(Engine, "commit")
+def _sqlite_commit(conn) -> None:
+    """Commit a queued writer's transaction, then let the next writer in."""
+    if conn.info.get("writing"):
+        conn.connection.dbapi_connection.commit()  # SQLAlchemy's own commit is then a no-op
+        _leave_queue(conn)
+
+
+@event.listens_for(Engine, "rollback")
+def _sqlite_rollback(conn) -> None:
+    """Roll a queued writer's transaction back, then let the next writer in."""
+    if conn.info.get("writing"):
+        conn.connection.dbapi_connection.rollback()
+        _leave_queue(conn)
 
 
 @contextmanager

@@ -72,3 +72,35 @@ def test_write_transactions_do_not_nest(app):
         inner = write_transaction()
         with pytest.raises(RuntimeError, match="does not nest"):
             inner.__enter__()
+
+
+def test_sqlite_writers_queue_on_a_lock_file_released_at_commit_and_rollback(tmp_path):
+    """A writer holds the lock file from BEGIN IMMEDIATE to COMMIT or ROLLBACK, no longer."""
+    import fcntl
+    import os
+
+    config = make_config(tmp_path, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'q.db'}")
+    lock = tmp_path / "q.db-writers"
+
+    def free() -> bool:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            return False
+        finally:
+            os.close(fd)  # closing the descriptor drops a lock it took
+
+    with app_for(config) as app, app.app_context():
+        with write_transaction() as session:
+            session.execute(text("select 1"))
+            assert not free()
+        assert free()
+        try:
+            with write_transaction() as session:
+                session.execute(text("select 1"))
+                raise RuntimeError("undo it")
+        except RuntimeError:
+            pass
+        assert free()
