@@ -26,11 +26,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     Integer,
     String,
     and_,
     bindparam,
     case,
+    cast,
     false,
     func,
     literal_column,
@@ -87,14 +89,17 @@ _start = bindparam("start", type_=UTCDateTime)
 _end = bindparam("end", type_=UTCDateTime)
 
 
+_NULLS = {name: cast(null(), _state.c[name].type) for name in STATE_COLUMNS}
+
+
 def _row(kind, n=None, **columns):
     """Return the select list of one kind of row: the state columns (NULL where absent) and
     `n`, the size of the pile the row heads."""
     kind = literal_column(f"'{kind}'") if isinstance(kind, str) else kind
-    return [
+    return [  # NULLs typed: PostgreSQL matches the types of a UNION's columns
         kind.label("kind"),
-        *(columns.get(name, null()).label(name) for name in STATE_COLUMNS),
-        (null() if n is None else n).label("n"),
+        *(columns.get(name, _NULLS[name]).label(name) for name in STATE_COLUMNS),
+        (cast(null(), BigInteger) if n is None else n).label("n"),
     ]
 
 
