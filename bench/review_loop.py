@@ -41,6 +41,8 @@ from common import (  # noqa: E402
 
 SOURCE = "china-and-nato"
 NEXT = f"/api/v1/study/next?source={SOURCE}"
+# The agent the students logged in with: Flask-Login ties a session to it.
+AGENT = f"Python-urllib/{sys.version_info.major}.{sys.version_info.minor}"
 
 LUA_DONE = r"""
 function done(summary, latency, requests)
@@ -66,13 +68,14 @@ end
 
 function request()
   if me.q == nil then  -- out of cards: ask again (the bench checks no student got here)
-    return wrk.format("GET", "%(next)s", {Cookie = me.cookie})
+    return wrk.format("GET", "%(next)s", {Cookie = me.cookie, ["User-Agent"] = "%(agent)s"})
   end
   local body = string.format(
     '{"question_id":%%d,"rating":3,"version":%%d,"client_review_id":"%%s","source":"%(source)s"}',
     me.q, me.v, me.id)
   return wrk.format("POST", "/api/v1/study/reviews",
-    {["Content-Type"] = "application/json", ["X-CSRFToken"] = me.token, Cookie = me.cookie},
+    {["Content-Type"] = "application/json", ["X-CSRFToken"] = me.token, Cookie = me.cookie,
+     ["User-Agent"] = "%(agent)s"},
     body)
 end
 
@@ -141,6 +144,7 @@ def fixed_rate(base: str, students: list[Session], rate: float, seconds: float) 
             "Content-Type": "application/json",
             "X-CSRFToken": student.token,
             "Cookie": student.cookie,
+            "User-Agent": AGENT,
         }
         k = 0
         while card is not None:
@@ -210,7 +214,8 @@ def main() -> int:
         others = [Session(base, f"s{k}@bench.test") for k in range(n, 2 * n)]
         cards = first_cards(students)
         bare = run_wrk(base, "/healthz", LUA_DONE, n, args.seconds)
-        script = lua_students(students, cards) + LUA_REVIEW % {"next": NEXT, "source": SOURCE}
+        lua = LUA_REVIEW % {"next": NEXT, "source": SOURCE, "agent": AGENT}
+        script = lua_students(students, cards) + lua
         loop = run_wrk(base, "/", script + LUA_DONE, n, args.seconds)
         left = sum(1 for card in first_cards(students) if card is None)
         steady = fixed_rate(base, others, args.rate, args.seconds)
