@@ -43,6 +43,7 @@ SOURCE = "china-and-nato"
 CLASS_SIZE = 300
 CLASS_CARDS = 48  # cards each class student has studied
 MEASURED_DUE = 0.8  # share of the measured student's cards due now
+KINDS = 101  # students with id ≡ k (mod KINDS) have the same history
 OPERATIONS = ("next card", "review", "dashboard", "class weak topics", "gradebook")
 
 
@@ -101,7 +102,7 @@ class History:
 
     def write(self, user_id: int, question_ids: list[int], measured: bool, cards, logs) -> None:
         """Append one student's card states and review logs to the two COPY buffers."""
-        seed = 7 if measured else user_id % 101  # every measured student has the same history
+        seed = -1 if measured else user_id % KINDS  # every measured student: the same history
         card_rows, log_rows = self.rows(seed, tuple(question_ids), measured)
         prefix = f"{user_id}\t"
         cards.write(prefix + prefix.join(card_rows))
@@ -268,6 +269,28 @@ def base_setup(env: dict, sizes: list[int], history: History) -> dict:
     }
 
 
+def clone_histories(conn, models: list[int], ids: list[int]) -> None:
+    """Give each student of `ids` the card states and review logs of the model student of
+    the same kind (same id modulo KINDS): what History would have written for them."""
+    conn.execute("CREATE TEMP TABLE bench_model (kind int PRIMARY KEY, user_id int)")
+    conn.execute("CREATE TEMP TABLE bench_new (id int)")
+    with conn.cursor() as cur:
+        with cur.copy("COPY bench_model FROM STDIN") as copy:
+            copy.write("".join(f"{i % KINDS}\t{i}\n" for i in models))
+        with cur.copy("COPY bench_new FROM STDIN") as copy:
+            copy.write("".join(f"{i}\n" for i in ids))
+    for table, columns in (
+        ("card_state", History.CARD_COLUMNS),
+        ("review_log", History.LOG_COLUMNS),
+    ):
+        rest = columns.split(", ", 1)[1]
+        conn.execute(
+            f"INSERT INTO {table} ({columns}) SELECT n.id, {rest} FROM bench_new n "
+            f"JOIN bench_model m ON m.kind = n.id % {KINDS} JOIN {table} t ON t.user_id = m.user_id"
+        )
+    conn.execute("DROP TABLE bench_model, bench_new")
+
+
 def grow(env: dict, history: History, question_ids: list[int], size: int) -> dict:
     """Add filler students with every card studied until card_state holds `size` rows."""
     began = time.monotonic()
@@ -299,11 +322,16 @@ def grow(env: dict, history: History, question_ids: list[int], size: int) -> dic
         restore = []
         if fillers * len(question_ids) > 50_000:
             restore = drop_secondary_indexes(conn, ("card_state", "review_log"))
-        copy_histories(conn, history, [(i, question_ids, False) for i in ids])
+        # COPY the first KINDS fillers (one of each kind of history), then copy their rows
+        # inside the server to the others: no text to parse, about twice as fast.
+        copy_histories(conn, history, [(i, question_ids, False) for i in ids[:KINDS]])
+        if len(ids) > KINDS:
+            clone_histories(conn, ids[:KINDS], ids[KINDS:])
         copied = time.monotonic() - began
         conn.execute("SET maintenance_work_mem = '256MB'")
         for statement in restore:
             conn.execute(statement)
+        indexed = time.monotonic() - began - copied
         conn.execute("VACUUM ANALYZE card_state")
         conn.execute("VACUUM ANALYZE review_log")
         conn.execute('VACUUM ANALYZE "user"')
@@ -315,6 +343,7 @@ def grow(env: dict, history: History, question_ids: list[int], size: int) -> dic
     return {
         "fillers_added": fillers,
         "copy_s": copied,
+        "index_s": indexed,
         "fill_s": time.monotonic() - began,
         "rows": counts,
     }
@@ -427,7 +456,7 @@ def main() -> int:
         print(
             f"{label(size)}: {rows['card_state']:,} card states, {rows['review_log']:,} review "
             f"logs, {rows['user']:,} users; filled in {fill['fill_s']:.1f} s "
-            f"(COPY {fill['copy_s']:.1f} s, then VACUUM ANALYZE)"
+            f"(rows {fill['copy_s']:.1f} s, indexes {fill['index_s']:.1f} s, then VACUUM ANALYZE)"
         )
         with common.server(env, args.port) as base:
             try:
