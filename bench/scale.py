@@ -35,6 +35,7 @@ import sys
 import time
 import urllib.error
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import common
@@ -159,28 +160,44 @@ def copy_histories(conn, history: History, students: list[tuple[int, list[int], 
                 copy.write(logs.getvalue())
 
 
-def drop_secondary_indexes(conn, tables: tuple[str, ...]) -> list[str]:
+def drop_secondary_indexes(conn, tables: tuple[str, ...]) -> tuple[list[str], list[str]]:
     """Drop the tables' unique constraints and indexes other than the primary key (a bulk
-    build after COPY is much faster than keeping them up to date row by row); return the
-    statements that put them back exactly as the migrations made them."""
+    build after the fill is much faster than keeping them up to date row by row); return
+    the statements that build them again exactly as the migrations made them (these may
+    run at once) and those that then turn the unique indexes back into constraints."""
     names = ", ".join(f"'{t}'::regclass" for t in tables)
-    drop, restore = [], []
+    drop, build, attach = [], [], []
     for table, name, definition in conn.execute(
-        f"SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        f"SELECT conrelid::regclass::text, conname, pg_get_indexdef(conindid) FROM pg_constraint "
         f"WHERE conrelid IN ({names}) AND contype = 'u'"
     ):
         drop.append(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
-        restore.append(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
+        build.append(definition)
+        attach.append(f"ALTER TABLE {table} ADD CONSTRAINT {name} UNIQUE USING INDEX {name}")
     for name, definition in conn.execute(
         f"SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index "
         f"WHERE indrelid IN ({names}) AND NOT indisprimary AND indexrelid NOT IN "
         f"(SELECT conindid FROM pg_constraint WHERE contype IN ('p', 'u'))"
     ):
         drop.append(f"DROP INDEX {name}")
-        restore.append(definition)
+        build.append(definition)
     for statement in drop:
         conn.execute(statement)
-    return restore
+    return build, attach
+
+
+def run_at_once(env: dict, statements: list[str], connections: int = 3) -> None:
+    """Run independent statements on several connections (the server then uses more than
+    one core, and gets a fairer share of a busy machine)."""
+
+    def one(statement: str) -> None:
+        with connect(env) as conn:
+            conn.execute("SET session_replication_role = replica")
+            conn.execute("SET maintenance_work_mem = '256MB'")
+            conn.execute(statement)
+
+    with ThreadPoolExecutor(connections) as pool:
+        list(pool.map(one, statements))
 
 
 def base_setup(env: dict, sizes: list[int], history: History) -> dict:
@@ -269,25 +286,27 @@ def base_setup(env: dict, sizes: list[int], history: History) -> dict:
     }
 
 
-def clone_histories(conn, models: list[int], ids: list[int]) -> None:
+def clone_histories(env: dict, conn, models: list[int], ids: list[int]) -> None:
     """Give each student of `ids` the card states and review logs of the model student of
     the same kind (same id modulo KINDS): what History would have written for them."""
-    conn.execute("CREATE TEMP TABLE bench_model (kind int PRIMARY KEY, user_id int)")
-    conn.execute("CREATE TEMP TABLE bench_new (id int)")
+    conn.execute("CREATE TABLE bench_model (kind int PRIMARY KEY, user_id int)")
+    conn.execute("CREATE TABLE bench_new (id int)")
     with conn.cursor() as cur:
         with cur.copy("COPY bench_model FROM STDIN") as copy:
             copy.write("".join(f"{i % KINDS}\t{i}\n" for i in models))
         with cur.copy("COPY bench_new FROM STDIN") as copy:
             copy.write("".join(f"{i}\n" for i in ids))
+    inserts = []
     for table, columns in (
-        ("card_state", History.CARD_COLUMNS),
         ("review_log", History.LOG_COLUMNS),
+        ("card_state", History.CARD_COLUMNS),
     ):
         rest = columns.split(", ", 1)[1]
-        conn.execute(
+        inserts.append(
             f"INSERT INTO {table} ({columns}) SELECT n.id, {rest} FROM bench_new n "
             f"JOIN bench_model m ON m.kind = n.id % {KINDS} JOIN {table} t ON t.user_id = m.user_id"
         )
+    run_at_once(env, inserts)
     conn.execute("DROP TABLE bench_model, bench_new")
 
 
@@ -319,21 +338,20 @@ def grow(env: dict, history: History, question_ids: list[int], size: int) -> dic
                     (first,),
                 )
             ]
-        restore = []
+        build, attach = [], []
         if fillers * len(question_ids) > 50_000:
-            restore = drop_secondary_indexes(conn, ("card_state", "review_log"))
+            build, attach = drop_secondary_indexes(conn, ("card_state", "review_log"))
         # COPY the first KINDS fillers (one of each kind of history), then copy their rows
         # inside the server to the others: no text to parse, about twice as fast.
         copy_histories(conn, history, [(i, question_ids, False) for i in ids[:KINDS]])
         if len(ids) > KINDS:
-            clone_histories(conn, ids[:KINDS], ids[KINDS:])
+            clone_histories(env, conn, ids[:KINDS], ids[KINDS:])
         copied = time.monotonic() - began
-        conn.execute("SET maintenance_work_mem = '256MB'")
-        for statement in restore:
+        run_at_once(env, build)
+        for statement in attach:
             conn.execute(statement)
         indexed = time.monotonic() - began - copied
-        conn.execute("VACUUM ANALYZE card_state")
-        conn.execute("VACUUM ANALYZE review_log")
+        run_at_once(env, ["VACUUM ANALYZE review_log", "VACUUM ANALYZE card_state"])
         conn.execute('VACUUM ANALYZE "user"')
         counts = {
             table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
