@@ -431,7 +431,8 @@ def main() -> int:
                 f"{s['p99_ms']:8.1f} {s['max_ms']:8.1f}"
             )
     print(
-        f"  last response {wall:.1f} s after the first start ({len(records) / wall:.0f} req/s); "
+        f"  offered {len(records) / args.window:.0f} req/s over the window; served in {wall:.1f} s "
+        f"({len(records) / wall:.0f} req/s); "
         f"machine CPU {100 * machine:.0f}% busy; client CPU {client_cpu:.1f} s "
         f"({client_cpu / wall:.2f} cores); reconnects {reconnects}"
     )
