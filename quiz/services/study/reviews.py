@@ -189,19 +189,23 @@ def review(
     settings, limits = settings_for(user), limits_for(user)
     snap, ids = _deck_ids(bank_cache.snapshot(), question_id, deck)
     try:
+        # The read: on PostgreSQL inside the request's one transaction (`db.writes`); on
+        # SQLite before the write lock is taken, the write re-checking the version read.
+        connection = db.session.connection()
+        read = read_day(connection, user.id, question_id, ids, snap, now, settings)
+        if read.generation != snap.generation:
+            snap = bank_cache.snapshot(read.generation)
+        state = read.state
+        current = state["version"] if state else 0
+        if version is not None and current != version:
+            raise _Raced  # a replay of a review already applied, or a 409
+        if state is None and question_id not in snap.questions:
+            raise StudyError("There is no such card.", 404)
+        outcome = next_states(memory_of_row(state), now, settings, question_id)[Rating(rating)]
+        after = _after(state, outcome, user, question_id)
+        phase_before = state["phase"] if state else int(Phase.NEW)
         with write_transaction() as session:
             connection = session.connection()
-            read = read_day(connection, user.id, question_id, ids, snap, now, settings)
-            if read.generation != snap.generation:
-                snap = bank_cache.snapshot(read.generation)
-            state = read.state
-            current = state["version"] if state else 0
-            if version is not None and current != version:
-                raise _Raced  # a replay of a review already applied, or a 409
-            if state is None and question_id not in snap.questions:
-                raise StudyError("There is no such card.", 404)
-            outcome = next_states(memory_of_row(state), now, settings, question_id)[Rating(rating)]
-            after = _after(state, outcome, user, question_id)
             dialect = connection.dialect.name
             log_id = connection.execute(
                 LOG_INSERT[dialect],
@@ -212,7 +216,7 @@ def review(
                     "reviewed_at": now,
                     "duration_ms": duration_ms,
                     "client_review_id": client_review_id,
-                    "phase_before": state["phase"] if state else int(Phase.NEW),
+                    "phase_before": phase_before,
                     "before": _as_logged(state) if state else None,
                     "after": _as_logged(after),
                 },
@@ -225,16 +229,15 @@ def review(
             if stored is None:
                 raise _Raced
             _forget_states(session)
-            phase_before = state["phase"] if state else int(Phase.NEW)
-            nxt = None
-            if ids is not None:
-                reviewed = (question_id, phase_before, after)
-                nxt = next_card(read, snap, ids, now, settings, limits, reviewed)
-            elif deck is not None:
-                nxt = EMPTY
-            return ReviewResult(
-                question_id, rating, outcome.memory, after["version"], False, after["leech"], nxt
-            )
+        nxt = None
+        if ids is not None:
+            reviewed = (question_id, phase_before, after)
+            nxt = next_card(read, snap, ids, now, settings, limits, reviewed)
+        elif deck is not None:
+            nxt = EMPTY
+        return ReviewResult(
+            question_id, rating, outcome.memory, after["version"], False, after["leech"], nxt
+        )
     except (IntegrityError, _Raced):
         # A replay, a card changed since it was shown, or two first reviews of one new
         # card that raced: this one wrote nothing. A replay answers as the first time did.
