@@ -162,6 +162,7 @@ def main() -> int:
 
     bursts: list[tuple[float, float]] = []
     logins: list[float] = []
+    per_round: list[list[float]] = []
     errors = 0
     with server(env, args.port):
         stop, pending = multiprocessing.Event(), multiprocessing.Value("i", 0)
@@ -175,6 +176,7 @@ def main() -> int:
             began, ended, latencies, failed = burst(args.port, args.logins)
             bursts.append((began, ended))
             logins += latencies
+            per_round.append(latencies)
             errors += failed
             while pending.value > 3:  # the poller's backlog, if any, drains first
                 time.sleep(0.05)
@@ -193,6 +195,13 @@ def main() -> int:
         "rounds": args.rounds,
         "healthz_interval_ms": args.interval_ms,
         "burst_seconds": [round(e - b, 2) for b, e in bursts],
+        "per_round": [
+            {
+                "login": summary(latencies),
+                "healthz": summary([s[1] for s in during if b <= s[0] <= e]),
+            }
+            for latencies, (b, e) in zip(per_round, bursts, strict=True)
+        ],
         "login": {**summary(logins), "errors": errors},
         "healthz_during": {
             **summary([s[1] for s in during]),
@@ -205,6 +214,7 @@ def main() -> int:
     h, i, lg = result["healthz_during"], result["healthz_idle"], result["login"]
     print(f"password hash {scheme}; gunicorn {workers} workers x {threads} threads; {engine}")
     print(f"  bursts: {args.rounds} x {args.logins} logins, seconds {result['burst_seconds']}")
+    print(f"  /healthz p99 per round, ms: {[r['healthz']['p99_ms'] for r in result['per_round']]}")
     print(
         f"  login POST  p50 {lg['p50_ms']} ms  p99 {lg['p99_ms']} ms  max {lg['max_ms']} ms"
         f"  ok {lg['count']}  errors {errors}"
