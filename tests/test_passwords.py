@@ -1,4 +1,8 @@
+import threading
+import time
+
 import pytest
+from argon2 import PasswordHasher
 from werkzeug.security import generate_password_hash
 
 from quiz.passwords import Passwords
@@ -34,3 +38,27 @@ def test_only_hashes_of_other_methods_or_parameters_need_a_rehash():
     assert not passwords.needs_rehash(passwords.hash("a password"))
     assert passwords.needs_rehash(generate_password_hash("a password", method="scrypt:1024:8:1"))
     assert passwords.needs_rehash(Passwords(**{**CHEAP, "time_cost": 2}).hash("a password"))
+
+
+def test_at_most_the_configured_number_of_hashes_run_at_once(monkeypatch):
+    passwords = Passwords(**CHEAP, concurrency=2)
+    running = peak = 0
+    lock = threading.Lock()
+
+    def slow_hash(self, password, *, salt=None):
+        nonlocal running, peak
+        with lock:
+            running += 1
+            peak = max(peak, running)
+        time.sleep(0.05)
+        with lock:
+            running -= 1
+        return "$argon2id$"
+
+    monkeypatch.setattr(PasswordHasher, "hash", slow_hash)
+    threads = [threading.Thread(target=passwords.hash, args=("pw",)) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert peak == 2
