@@ -53,7 +53,7 @@ def make_config(tmp_path, **overrides) -> dict:
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": url,
-        "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+        "PASSWORD_HASH": {"time_cost": 1, "memory_cost": 8, "parallelism": 1},
         "SERVER_NAME": None,
         **overrides,
     }

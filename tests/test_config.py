@@ -24,9 +24,3 @@ def test_unknown_environment_is_refused(tmp_path, monkeypatch):
     monkeypatch.setenv("QUIZ_INSTANCE_PATH", str(tmp_path))
     with pytest.raises(ConfigError, match="QUIZ_ENV must be one of"):
         create_app({"ENV": "staging"})
-
-
-def test_production_hashes_passwords_with_scrypt_n_2_17(tmp_path, monkeypatch):
-    monkeypatch.setenv("QUIZ_INSTANCE_PATH", str(tmp_path))
-    app = create_app({"ENV": "production", "SECRET_KEY": "x"})
-    assert app.config["PASSWORD_HASH_METHOD"] == f"scrypt:{2**17}:8:1"

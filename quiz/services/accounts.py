@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from quiz.db import db, utcnow, write_transaction
 from quiz.models import LoginFailure, Role, User
+from quiz.passwords import passwords
 
 # Security events, never with a password or a hash in them.
 log = logging.getLogger("quiz.security")
@@ -56,8 +56,8 @@ def check_password(password: str) -> None:
 
 
 def hash_password(password: str) -> str:
-    """Return the password's hash with the configured method (scrypt N=2^17 by default)."""
-    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+    """Return the password's argon2id hash with the configured parameters (PASSWORD_HASH)."""
+    return passwords().hash(password)
 
 
 def create_user(email: str, name: str, password: str, role: Role = Role.STUDENT) -> User:
@@ -101,11 +101,26 @@ def authenticate(email: str, password: str, ip: str, now: datetime | None = None
         log.warning("login rate-limited: email=%s ip=%s", email, ip)
         raise RateLimited(int(window.total_seconds()))
     user = db.session.execute(select(User).where(User.email == email)).scalar_one_or_none()
-    # Check a hash even for an unknown e-mail so both cases take the same time.
-    stored = user.password_hash if user else _dummy_hash()
-    if check_password_hash(stored, password) and user is not None:
+    stored = user.password_hash if user else None
+    # End the read before hashing: no pooled connection is held while a login waits its turn.
+    db.session.commit()
+    hasher = passwords()
+    if stored is None:
+        hasher.verify_nobody(password)  # an unknown e-mail costs what a wrong password costs
+    elif hasher.verify(stored, password):
+        # Hash outside the write transaction: SQLite's write lock is not held while hashing.
+        upgrade = hash_password(password) if hasher.needs_rehash(stored) else None
         with write_transaction() as session:
             session.execute(delete(LoginFailure).where(LoginFailure.email == email))
+            if upgrade:
+                # Only over the hash just checked: a password changed meanwhile stays changed.
+                session.execute(
+                    update(User)
+                    .where(User.id == user.id, User.password_hash == stored)
+                    .values(password_hash=upgrade)
+                )
+        if upgrade:
+            log.info("password hash upgraded: user=%s", user.id)
         log.info("login: user=%s ip=%s", user.id, ip)
         return user
     log.warning("login failed: email=%s ip=%s known=%s", email, ip, user is not None)
@@ -113,16 +128,6 @@ def authenticate(email: str, password: str, ip: str, now: datetime | None = None
         session.add(LoginFailure(email=email[:254], ip=ip[:64], at=now))
         session.execute(delete(LoginFailure).where(LoginFailure.at < since))
     return None
-
-
-_DUMMY: dict[str, str] = {}
-
-
-def _dummy_hash() -> str:
-    method = current_app.config["PASSWORD_HASH_METHOD"]
-    if method not in _DUMMY:
-        _DUMMY[method] = generate_password_hash("not a password", method=method)
-    return _DUMMY[method]
 
 
 def end_sessions(user: User) -> None:
@@ -141,7 +146,7 @@ def change_password(user: User, current: str, new: str) -> None:
     Raises:
         AccountError: the current password is wrong or the new one is not acceptable.
     """
-    if not check_password_hash(user.password_hash, current):
+    if not passwords().verify(user.password_hash, current):
         raise AccountError("The current password is not right.", "current_password")
     check_password(new)
     new_hash = hash_password(new)

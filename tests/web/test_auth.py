@@ -1,6 +1,9 @@
 import pytest
+from sqlalchemy import select, update
+from werkzeug.security import generate_password_hash
 
-from quiz.models import Role
+from quiz.db import db
+from quiz.models import Role, User
 from tests.conftest import PASSWORD, csrf_token, make_user
 
 
@@ -48,6 +51,23 @@ def test_unknown_email_and_wrong_password_get_the_same_answer(app, auth):
     strip = lambda r: r.get_data(as_text=True).replace("nobody@", "").replace("known@", "")  # noqa: E731
     assert strip(unknown).split("csrf_token")[0] == strip(wrong).split("csrf_token")[0]
     assert "That e-mail and password do not match an account." in wrong.get_data(as_text=True)
+
+
+def test_an_old_scrypt_hash_logs_in_and_is_replaced_by_argon2id(app, auth):
+    user = make_user(app)
+    with app.app_context():
+        old = generate_password_hash(PASSWORD, method="scrypt:1024:8:1")
+        db.session.execute(update(User).where(User.id == user.id).values(password_hash=old))
+        db.session.commit()
+    assert auth.post("/auth/login", {"email": user.email, "password": PASSWORD}).status_code == 302
+    with app.app_context():
+        stored = db.session.scalar(select(User.password_hash).where(User.id == user.id))
+    assert stored.startswith("$argon2id$v=19$")
+    auth.logout()
+    assert auth.post("/auth/login", {"email": user.email, "password": PASSWORD}).status_code == 302
+    auth.logout()
+    wrong = auth.post("/auth/login", {"email": user.email, "password": "not it at all"})
+    assert wrong.status_code == 422
 
 
 def test_login_redirects_only_to_a_path_on_this_site(app, auth):
@@ -185,7 +205,8 @@ def test_security_events_are_logged_without_secrets(app, auth, caplog):
     assert messages[0] == f"login failed: email={user.email} ip=127.0.0.1 known=True"
     assert messages[1] == f"login: user={user.id} ip=127.0.0.1"
     assert messages[2] == f"sessions ended: user={user.id}"
-    assert not any(PASSWORD in m or "wrong but long" in m or "scrypt" in m for m in messages)
+    secrets = (PASSWORD, "wrong but long", "scrypt", "$argon2")
+    assert not any(secret in m for m in messages for secret in secrets)
 
 
 def test_home_tells_a_returning_student_what_is_due(app, auth, client):
