@@ -8,13 +8,14 @@ only those counts come back (a year of days, a month of forecast).
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, case, func, select
 
 from quiz.core.scheduling import Phase, study_day
 from quiz.db import db, utcnow
 from quiz.models import CardState, Question, ReviewLog, User
-from quiz.services.aggregates import study_days
+from quiz.services.aggregates import study_day_values, study_days, utc_from_epoch
 from quiz.services.progress import student_topics
 from quiz.services.study import leeches, scheduled, settings_for
 
@@ -80,16 +81,17 @@ def dashboard(user: User, now: datetime | None = None) -> Dashboard:
     )
 
 
-def _reviews_by_day(user: User, first: date, settings) -> tuple[Counter, dict]:
-    """Count the reviews of each study day from `first` to today, and the true retention
-    (reviews of cards already learnt, and how many passed) of each month, in one statement."""
-    days, start, end = study_days(first, HEATMAP_DAYS, settings)
+@lru_cache(maxsize=16)
+def _reviews_statement(runs: int):
+    """Build once (per number of offset runs) the statement counting each study day's
+    reviews, reviews of learnt cards and passes of those (see `_reviews_by_day`)."""
+    days, start, end = study_days(runs)
 
     def reviews(*where):
         return (
             select(func.count())
             .where(
-                ReviewLog.user_id == user.id,
+                ReviewLog.user_id == bindparam("user_id"),
                 ReviewLog.reviewed_at >= start,
                 ReviewLog.reviewed_at < end,
                 *where,
@@ -98,10 +100,17 @@ def _reviews_by_day(user: User, first: date, settings) -> tuple[Counter, dict]:
         )
 
     learnt = ReviewLog.phase_before == int(Phase.REVIEW)
+    return select(days.c.n, reviews(), reviews(learnt), reviews(learnt, ReviewLog.rating > 1))
+
+
+def _reviews_by_day(user: User, first: date, settings) -> tuple[Counter, dict]:
+    """Count the reviews of each study day from `first` to today, and the true retention
+    (reviews of cards already learnt, and how many passed) of each month, in one statement."""
+    runs, values = study_day_values(first, HEATMAP_DAYS, settings)
     per_day: Counter = Counter()
     months: dict = {}
     for n, total, tested, passed in db.session.execute(
-        select(days.c.n, reviews(), reviews(learnt), reviews(learnt, ReviewLog.rating > 1))
+        _reviews_statement(runs), {"user_id": user.id, **values}
     ):
         day = first + timedelta(days=n)
         per_day[day] = total
@@ -115,17 +124,20 @@ def _reviews_by_day(user: User, first: date, settings) -> tuple[Counter, dict]:
 def _due_by_day(user: User, today: date, settings, now: datetime) -> list[int]:
     """Count the scheduled cards due on each of the next FORECAST_DAYS study days (overdue
     ones on today), in one statement."""
-    days, start, end = study_days(today, FORECAST_DAYS, settings)
+    runs, values = study_day_values(today, FORECAST_DAYS, settings)
+    days, start, end = study_days(runs)
     due = (
         select(func.count())
         .select_from(CardState)
         .join(Question, Question.id == CardState.question_id)
         .where(
-            scheduled(user, now), CardState.due < end, or_(days.c.n == 0, CardState.due >= start)
+            scheduled(user, now),
+            CardState.due >= case((days.c.n == 0, utc_from_epoch(0)), else_=start),
+            CardState.due < end,
         )
         .scalar_subquery()
     )
     counts = [0] * FORECAST_DAYS
-    for n, count in db.session.execute(select(days.c.n, due)):
+    for n, count in db.session.execute(select(days.c.n, due), values):
         counts[n] = count
     return counts

@@ -20,11 +20,13 @@ from quiz.db import db
 from quiz.models import Answer, Attempt, CardState, Question, Quiz, ReviewLog, Source, User
 from quiz.services import dashboard, progress
 from quiz.services.aggregates import answer_weight as answer_weight_sql
-from quiz.services.aggregates import predicted_recall, study_days
+from quiz.services.aggregates import predicted_recall, study_day_values, study_days
 from quiz.services.study import memory_of, scheduled, settings_for
 from tests.conftest import NOW, load_bank, make_source, make_user
 
 ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata"]
+# Microseconds off whole days: where SQLite's millisecond shortcut hands over to the exact count.
+NEAR_WHOLE_DAYS = (-3000, -2001, -2000, -1999, -1000, -999, -1, 0, 1, 999, 1000, 1999, 2000, 2001)
 POINTS = (None, 0.0, 0.5, 1.0, 1.5, -0.5)  # out of range too: the mastery clamps them
 OWN_PARAMETERS = list(Settings().parameters[:20]) + [0.35]
 
@@ -48,7 +50,7 @@ def card_rows(rng: random.Random, user_id: int, question_ids, settings) -> list[
                 NOW - timedelta(seconds=rng.uniform(-2 * 86400, 300 * 86400)),
                 NOW
                 - timedelta(days=rng.randint(0, 30))
-                + timedelta(microseconds=rng.choice((-1, 0, 1))),
+                + timedelta(microseconds=rng.choice(NEAR_WHOLE_DAYS)),
             ]
         )
         due = rng.choice(moments(rng, 4, 40, settings)) + timedelta(days=rng.uniform(0, 40))
@@ -124,9 +126,10 @@ def test_answer_weight_in_sql_is_the_cores_to_the_last_bit(app):
 def test_study_days_in_sql_start_when_day_start_says(app, zone):
     settings = Settings(timezone=zone)
     first = date(2025, 3, 3)
-    days, start, end = study_days(first, 400, settings)
+    runs, values = study_day_values(first, 400, settings)
+    days, start, end = study_days(runs)
     with app.app_context():
-        rows = db.session.execute(select(days.c.n, start, end).order_by(days.c.n)).all()
+        rows = db.session.execute(select(days.c.n, start, end).order_by(days.c.n), values).all()
     assert [n for n, _, _ in rows] == list(range(400))
     for n, begins, ends in rows:
         assert begins == day_start(first + timedelta(days=n), settings)
