@@ -193,50 +193,77 @@ def study_day_values(first: date, count: int, settings: Settings) -> tuple[int, 
     return len(runs), values
 
 
-def now_values(now: datetime) -> tuple:
-    """Return now as `whole_days_since` takes it: datetime, microseconds, milliseconds."""
+def now_values(now: datetime) -> dict:
+    """Return the values of now to bind to `predicted_recall` and `answer_weight`."""
     micro = epoch_microseconds(now)
-    return now, micro, micro // 1000
+    return {"now": now, "now_us": micro, "now_ms": micro // 1000}
 
 
-def predicted_recall(curves: dict[int, tuple[float, float]], now: datetime):
+def _now_us():
+    return bindparam("now_us", type_=BigInteger)
+
+
+def predicted_recall(own_curves: int = 0):
     """SQL: a CardState's predicted recall now, as `retrievability` computes it.
 
+    Bind `curve_values` and `now_values` to it.
+
     Args:
-        curves: (decay, factor) of `forgetting_curve` for each user whose card states
-            are read.
-        now: the moment of the prediction.
+        own_curves: how many of the users read have a forgetting curve of their own
+            (fitted parameters); the others share the default one.
 
     Returns:
         (1 + factor * t / stability) ** decay, t the whole days since the last review
         (never below 0); 0 for a card without stability or last review.
     """
-    usual = forgetting_curve(Settings())
-    others = {user_id: curve for user_id, curve in curves.items() if curve != usual}
 
-    def per_user(index: int):
-        if not others:
-            return _float(usual[index])
+    def per_user(name: str):
+        usual = bindparam(name, type_=Float)
+        if not own_curves:
+            return usual
         return case(
-            {user_id: _float(curve[index]) for user_id, curve in others.items()},
-            value=CardState.user_id,
-            else_=_float(usual[index]),
+            *(
+                (
+                    CardState.user_id == bindparam(f"curve_user_{k}"),
+                    bindparam(f"{name}_{k}", type_=Float),
+                )
+                for k in range(own_curves)
+            ),
+            else_=usual,
         )
 
-    at, micro, milli = now_values(now)
     elapsed = whole_days_since(
-        CardState.last_review, literal(at, UTCDateTime), _int(micro), _int(milli)
+        CardState.last_review,
+        bindparam("now", type_=UTCDateTime),
+        _now_us(),
+        bindparam("now_ms", type_=BigInteger),
     )
-    recall = func.pow(_float(1.0) + per_user(1) * elapsed / CardState.stability, per_user(0))
+    recall = func.pow(
+        _float(1.0) + per_user("factor") * elapsed / CardState.stability, per_user("decay")
+    )
     return case(
         (or_(CardState.stability.is_(None), CardState.last_review.is_(None)), _float(0.0)),
         else_=recall,
     )
 
 
-def answer_weight(answered_at, now: datetime):
-    """SQL: how much a quiz answer given at `answered_at` counts now (`mastery.answer_weight`)."""
-    age_us = greatest(_int(epoch_microseconds(now)) - epoch_us(answered_at), _int(0))
+def curve_values(curves: dict[int, tuple[float, float]]) -> tuple[int, dict]:
+    """Return how many users have a curve of their own, and the values to bind to
+    `predicted_recall` for these users' (decay, factor) of `forgetting_curve`."""
+    decay, factor = forgetting_curve(Settings())
+    values = {"decay": decay, "factor": factor}
+    own = [(u, curve) for u, curve in sorted(curves.items()) if curve != (decay, factor)]
+    for k, (user_id, (own_decay, own_factor)) in enumerate(own):
+        values.update(
+            {f"curve_user_{k}": user_id, f"decay_{k}": own_decay, f"factor_{k}": own_factor}
+        )
+    return len(own), values
+
+
+def answer_weight(answered_at):
+    """SQL: how much a quiz answer given at `answered_at` counts now (`mastery.answer_weight`);
+    bind `now_values` to it."""
+    age_us = greatest(_now_us() - epoch_us(answered_at), _int(0))
     age_days = cast(age_us, Float) / _float(1_000_000.0) / _float(86_400.0)
     weight = func.pow(_float(0.5), age_days / _float(HALF_LIFE_DAYS))
     return greatest_float(weight, _float(MIN_ANSWER_WEIGHT))

@@ -9,11 +9,12 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from types import SimpleNamespace
 
 from sqlalchemy import bindparam, case, func, select
 
 from quiz.core.scheduling import Phase, study_day
-from quiz.db import db, utcnow
+from quiz.db import UTCDateTime, db, utcnow
 from quiz.models import CardState, Question, ReviewLog, User
 from quiz.services.aggregates import study_day_values, study_days, utc_from_epoch
 from quiz.services.progress import student_topics
@@ -121,23 +122,34 @@ def _reviews_by_day(user: User, first: date, settings) -> tuple[Counter, dict]:
     return per_day, months
 
 
-def _due_by_day(user: User, today: date, settings, now: datetime) -> list[int]:
-    """Count the scheduled cards due on each of the next FORECAST_DAYS study days (overdue
-    ones on today), in one statement."""
-    runs, values = study_day_values(today, FORECAST_DAYS, settings)
+@lru_cache(maxsize=16)
+def _due_statement(runs: int):
+    """Build once (per number of offset runs) the statement counting the cards due on each
+    forecast day (see `_due_by_day`)."""
     days, start, end = study_days(runs)
+    # scheduled() reads the user's id and now; placeholders make them bound values.
+    anyone = SimpleNamespace(id=bindparam("user_id"))
     due = (
         select(func.count())
         .select_from(CardState)
         .join(Question, Question.id == CardState.question_id)
         .where(
-            scheduled(user, now),
+            scheduled(anyone, bindparam("now", type_=UTCDateTime)),
             CardState.due >= case((days.c.n == 0, utc_from_epoch(0)), else_=start),
             CardState.due < end,
         )
         .scalar_subquery()
     )
+    return select(days.c.n, due)
+
+
+def _due_by_day(user: User, today: date, settings, now: datetime) -> list[int]:
+    """Count the scheduled cards due on each of the next FORECAST_DAYS study days (overdue
+    ones on today), in one statement."""
+    runs, values = study_day_values(today, FORECAST_DAYS, settings)
     counts = [0] * FORECAST_DAYS
-    for n, count in db.session.execute(select(days.c.n, due), values):
+    for n, count in db.session.execute(
+        _due_statement(runs), {"user_id": user.id, "now": now, **values}
+    ):
         counts[n] = count
     return counts

@@ -8,14 +8,21 @@ quiz answer's weight and points, and which questions were seen.
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import case, distinct, exists, func, select
+from sqlalchemy import bindparam, case, distinct, exists, func, select
 
 from quiz.core.mastery import Mastery, TopicTotals, mastery_of, rank_weakest
 from quiz.core.scheduling import Phase, forgetting_curve
 from quiz.db import db, utcnow
 from quiz.models import Answer, Attempt, CardState, Question, Source, Topic, User
-from quiz.services.aggregates import answer_weight, clamped, predicted_recall
+from quiz.services.aggregates import (
+    answer_weight,
+    clamped,
+    curve_values,
+    now_values,
+    predicted_recall,
+)
 from quiz.services.classes import owned_class, roster
 from quiz.services.study import settings_for
 
@@ -47,38 +54,27 @@ def topics() -> list[TopicRow]:
     return [TopicRow(*row) for row in rows]
 
 
-def _evidence(users: list[User], now: datetime, group, *where) -> dict:
-    """Sum each (user id, group)'s recalls, quiz answers and seen questions in two statements.
-
-    The database adds up each studied card's predicted recall and each finished quiz
-    answer's weight and points, so only one row per user and group comes back.
-
-    Args:
-        group: the Question column to group by (its topic, or its paragraph).
-        where: more conditions on Question (e.g. its source).
-
-    Returns:
-        {(user id, group value): [cards, recall sum, answers, answer weight, earned, seen]}
-    """
-    active = (Question.origin == "bank", Question.archived.is_(False), *where)
-    user_ids = [u.id for u in users]
-    curves = {u.id: forgetting_curve(settings_for(u)) for u in users}
-    totals: dict = defaultdict(lambda: [0, 0.0, 0, 0.0, 0.0, 0])
-    for user_id, key, cards, recall_sum in db.session.execute(
-        select(CardState.user_id, group, func.count(), func.sum(predicted_recall(curves, now)))
+@lru_cache(maxsize=32)
+def _evidence_statements(by_passage: bool, own_curves: int) -> tuple:
+    """Build once the two statements of `_evidence` (by topic, or by paragraph of a source)."""
+    group = Question.passage_position if by_passage else Question.topic_id
+    active = [Question.origin == "bank", Question.archived.is_(False)]
+    if by_passage:
+        active.append(Question.source_id == bindparam("source_id"))
+    users = bindparam("user_ids", expanding=True)
+    cards = (
+        select(CardState.user_id, group, func.count(), func.sum(predicted_recall(own_curves)))
         .join(Question, Question.id == CardState.question_id)
-        .where(CardState.user_id.in_(user_ids), CardState.phase != int(Phase.NEW), *active)
+        .where(CardState.user_id.in_(users), CardState.phase != int(Phase.NEW), *active)
         .group_by(CardState.user_id, group)
-    ):
-        row = totals[(user_id, key)]
-        row[0], row[1], row[5] = cards, float(recall_sum), cards
-    weight = answer_weight(Attempt.finished_at, now)
+    )
+    weight = answer_weight(Attempt.finished_at)
     studied = exists().where(
         CardState.user_id == Attempt.user_id,
         CardState.question_id == Answer.question_id,
         CardState.phase != int(Phase.NEW),
     )
-    for user_id, key, answers, weights, earned, unstudied in db.session.execute(
+    answers = (
         select(
             Attempt.user_id,
             group,
@@ -89,11 +85,34 @@ def _evidence(users: list[User], now: datetime, group, *where) -> dict:
         )
         .join(Attempt, Attempt.id == Answer.attempt_id)
         .join(Question, Question.id == Answer.question_id)
-        .where(Attempt.user_id.in_(user_ids), Attempt.state == "finished", *active)
+        .where(Attempt.user_id.in_(users), Attempt.state == "finished", *active)
         .group_by(Attempt.user_id, group)
-    ):
+    )
+    return cards, answers
+
+
+def _evidence(users: list[User], now: datetime, source_id: int | None = None) -> dict:
+    """Sum each (user id, group)'s recalls, quiz answers and seen questions in two statements.
+
+    The database adds up each studied card's predicted recall and each finished quiz
+    answer's weight and points, so only one row per user and group comes back.
+
+    Args:
+        source_id: group by paragraph of this source; by topic when None.
+
+    Returns:
+        {(user id, group value): [cards, recall sum, answers, answer weight, earned, seen]}
+    """
+    own_curves, values = curve_values({u.id: forgetting_curve(settings_for(u)) for u in users})
+    values.update(now_values(now), user_ids=[u.id for u in users], source_id=source_id)
+    cards, answers = _evidence_statements(source_id is not None, own_curves)
+    totals: dict = defaultdict(lambda: [0, 0.0, 0, 0.0, 0.0, 0])
+    for user_id, key, count, recall_sum in db.session.execute(cards, values):
         row = totals[(user_id, key)]
-        row[2], row[3], row[4] = answers, float(weights), float(earned)
+        row[0], row[1], row[5] = count, float(recall_sum), count
+    for user_id, key, count, weights, earned, unstudied in db.session.execute(answers, values):
+        row = totals[(user_id, key)]
+        row[2], row[3], row[4] = count, float(weights), float(earned)
         row[5] += unstudied
     return totals
 
@@ -107,7 +126,7 @@ def _mastery(totals: dict, key: tuple, label: str, items: int) -> Mastery:
 
 def masteries(users: list[User], topic_rows: list[TopicRow], now: datetime) -> dict:
     """Return {user id: {topic id: Mastery}} for these users (two statements in all)."""
-    evidence = _evidence(users, now, Question.topic_id)
+    evidence = _evidence(users, now)
     return {
         u.id: {t.id: _mastery(evidence, (u.id, t.id), t.slug, t.items) for t in topic_rows}
         for u in users
@@ -171,7 +190,7 @@ def passage_masteries(
 ) -> dict[int, Mastery]:
     """Return the student's mastery of the questions quoting each paragraph (two statements)."""
     now = now or utcnow()
-    evidence = _evidence([user], now, Question.passage_position, Question.source_id == source_id)
+    evidence = _evidence([user], now, source_id)
     return {
         pos: _mastery(evidence, (user.id, pos), f"p{pos}", len(ids))
         for pos, ids in by_passage.items()

@@ -20,7 +20,13 @@ from quiz.db import db
 from quiz.models import Answer, Attempt, CardState, Question, Quiz, ReviewLog, Source, User
 from quiz.services import dashboard, progress
 from quiz.services.aggregates import answer_weight as answer_weight_sql
-from quiz.services.aggregates import predicted_recall, study_day_values, study_days
+from quiz.services.aggregates import (
+    curve_values,
+    now_values,
+    predicted_recall,
+    study_day_values,
+    study_days,
+)
 from quiz.services.study import memory_of, scheduled, settings_for
 from tests.conftest import NOW, load_bank, make_source, make_user
 
@@ -88,8 +94,11 @@ def test_predicted_recall_in_sql_is_retrievability_to_the_last_bit(app):
         db.session.commit()
         people = db.session.scalars(select(User)).all()
         settings = {u.id: settings_for(u) for u in people}
-        curves = {u.id: forgetting_curve(settings[u.id]) for u in people}
-        rows = db.session.execute(select(CardState, predicted_recall(curves, NOW))).all()
+        own, values = curve_values({u.id: forgetting_curve(settings[u.id]) for u in people})
+        assert own == 1
+        rows = db.session.execute(
+            select(CardState, predicted_recall(own)), {**values, **now_values(NOW)}
+        ).all()
         assert len(rows) == 400
         for state, recall in rows:
             expected = retrievability(memory_of(state), NOW, settings[state.user_id])
@@ -115,7 +124,8 @@ def test_answer_weight_in_sql_is_the_cores_to_the_last_bit(app):
         )  # fmt: skip
         db.session.commit()
         rows = db.session.execute(
-            select(ReviewLog.reviewed_at, answer_weight_sql(ReviewLog.reviewed_at, NOW))
+            select(ReviewLog.reviewed_at, answer_weight_sql(ReviewLog.reviewed_at)),
+            now_values(NOW),
         ).all()
     assert len(rows) == len(when)
     for at, weight in rows:
