@@ -21,6 +21,8 @@ from quiz.models import CardState
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 DAY_US = 86_400_000_000
+DAY_MS = 86_400_000
+JULIAN_EPOCH_MS = 210_866_760_000_000  # 1970-01-01 is Julian day 2440587.5
 
 
 class epoch_us(FunctionElement):  # noqa: N801 - SQL functions are lower case
@@ -98,24 +100,31 @@ def _greatest_postgresql(element, compiler, **kw) -> str:
 
 class whole_days_since(FunctionElement):  # noqa: N801
     """Whole days from a stored UTC datetime to now, floored, never below 0: what
-    py-fsrs counts as a card's elapsed days. Arguments: the column, then now as a
-    datetime, in microseconds and in milliseconds since 1970 (`now_bounds`)."""
+    py-fsrs counts as a card's elapsed days. Arguments: the column, then now as
+    `now_values` gives it: a datetime, microseconds since 1970, milliseconds since
+    the start of the Julian period (SQLite's julianday() in milliseconds)."""
 
     type = BigInteger()
     name = "whole_days_since"
     inherit_cache = True
 
 
+def julian_milliseconds(moment):
+    """SQL (SQLite): a stored datetime as milliseconds of the Julian period, rounded to
+    the nearest millisecond as julianday() reads it."""
+    return cast(func.round(func.julianday(moment) * _int(DAY_MS)), BigInteger)
+
+
 @compiles(whole_days_since, "sqlite")
 def _whole_days_sqlite(element, compiler, **kw) -> str:
-    moment, now, now_us, now_ms = element.clauses
-    # julianday() of the stored text is exact to the millisecond and ten times cheaper than
-    # cutting the text up; only a difference within 2 ms of whole days needs the microseconds.
-    day_ms = _int(86_400_000)
-    approx = now_ms - cast(func.round(func.julianday(moment) * day_ms), BigInteger)
+    moment, now, now_us, now_julian_ms = element.clauses
+    # julianday() of the stored text is exact to the millisecond and several times cheaper
+    # than cutting the text up. The difference it gives is within 1.5 ms of the true one,
+    # so only one within 2 ms of whole days needs the microseconds.
+    approx = now_julian_ms - julian_milliseconds(moment)
     days = case(
         (moment > now, _int(0)),
-        ((approx % day_ms).between(_int(2), _int(86_400_000 - 2)), approx // day_ms),
+        ((approx % _int(DAY_MS)).between(_int(2), _int(DAY_MS - 2)), approx // _int(DAY_MS)),
         else_=(now_us - epoch_us(moment)) // _int(DAY_US),
     )
     return f"({compiler.process(days, **kw)})"
@@ -123,7 +132,7 @@ def _whole_days_sqlite(element, compiler, **kw) -> str:
 
 @compiles(whole_days_since, "postgresql")
 def _whole_days_postgresql(element, compiler, **kw) -> str:
-    moment, _now, now_us, _now_ms = element.clauses
+    moment, _now, now_us, _now_julian_ms = element.clauses
     days = greatest(now_us - epoch_us(moment), _int(0)) // _int(DAY_US)
     return f"({compiler.process(days, **kw)})"  # an integer division: keep it whole
 
@@ -196,7 +205,7 @@ def study_day_values(first: date, count: int, settings: Settings) -> tuple[int, 
 def now_values(now: datetime) -> dict:
     """Return the values of now to bind to `predicted_recall` and `answer_weight`."""
     micro = epoch_microseconds(now)
-    return {"now": now, "now_us": micro, "now_ms": micro // 1000}
+    return {"now": now, "now_us": micro, "now_julian_ms": micro // 1000 + JULIAN_EPOCH_MS}
 
 
 def _now_us():
@@ -236,7 +245,7 @@ def predicted_recall(own_curves: int = 0):
         CardState.last_review,
         bindparam("now", type_=UTCDateTime),
         _now_us(),
-        bindparam("now_ms", type_=BigInteger),
+        bindparam("now_julian_ms", type_=BigInteger),
     )
     recall = func.pow(
         _float(1.0) + per_user("factor") * elapsed / CardState.stability, per_user("decay")
@@ -249,7 +258,8 @@ def predicted_recall(own_curves: int = 0):
 
 def curve_values(curves: dict[int, tuple[float, float]]) -> tuple[int, dict]:
     """Return how many users have a curve of their own, and the values to bind to
-    `predicted_recall` for these users' (decay, factor) of `forgetting_curve`."""
+    `predicted_recall` for these users' (decay, factor) of `forgetting_curve` (a user
+    left out has the default curve)."""
     decay, factor = forgetting_curve(Settings())
     values = {"decay": decay, "factor": factor}
     own = [(u, curve) for u, curve in sorted(curves.items()) if curve != (decay, factor)]

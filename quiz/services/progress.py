@@ -103,7 +103,10 @@ def _evidence(users: list[User], now: datetime, source_id: int | None = None) ->
     Returns:
         {(user id, group value): [cards, recall sum, answers, answer weight, earned, seen]}
     """
-    own_curves, values = curve_values({u.id: forgetting_curve(settings_for(u)) for u in users})
+    # Only users with fitted parameters have a curve of their own (and need their settings).
+    own_curves, values = curve_values(
+        {u.id: forgetting_curve(settings_for(u)) for u in users if u.fsrs_parameters}
+    )
     values.update(now_values(now), user_ids=[u.id for u in users], source_id=source_id)
     cards, answers = _evidence_statements(source_id is not None, own_curves)
     totals: dict = defaultdict(lambda: [0, 0.0, 0, 0.0, 0.0, 0])

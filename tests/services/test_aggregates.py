@@ -5,7 +5,7 @@ from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from quiz.core.mastery import QuizAnswer, TopicEvidence, answer_weight, topic_mastery
 from quiz.core.scheduling import (
@@ -22,6 +22,7 @@ from quiz.services import dashboard, progress
 from quiz.services.aggregates import answer_weight as answer_weight_sql
 from quiz.services.aggregates import (
     curve_values,
+    julian_milliseconds,
     now_values,
     predicted_recall,
     study_day_values,
@@ -105,6 +106,29 @@ def test_predicted_recall_in_sql_is_retrievability_to_the_last_bit(app):
             if state.phase == Phase.NEW:
                 continue  # never asked: pages read studied cards only
             assert recall == expected, (state.stability, state.last_review)
+
+
+def test_sqlites_millisecond_shortcut_is_within_2_ms_of_the_true_difference(app):
+    """The fast path of whole_days_since: julianday() in the same epoch as now."""
+    user = make_user(app)
+    ids = make_source(app, 100)
+    rng = random.Random(8)
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite's shortcut only")
+        db.session.execute(insert(CardState), card_rows(rng, user.id, ids, Settings()))
+        db.session.commit()
+        values = now_values(NOW)
+        rows = db.session.execute(
+            select(
+                CardState.last_review,
+                bindparam("now_julian_ms") - julian_milliseconds(CardState.last_review),
+            ).where(CardState.last_review.is_not(None)),
+            values,
+        ).all()
+    assert len(rows) > 50
+    for last, approx in rows:
+        assert abs(approx - (NOW - last) / timedelta(milliseconds=1)) < 1.5
 
 
 def test_answer_weight_in_sql_is_the_cores_to_the_last_bit(app):
