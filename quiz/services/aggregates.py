@@ -4,8 +4,8 @@ Each expression gives, on SQLite and PostgreSQL alike, the very number the core'
 Python gives for one row: the UTC start of a study day (`day_start`), a card's
 predicted recall (`retrievability`: the FSRS-6 forgetting curve over whole
 elapsed days) and a quiz answer's weight (`answer_weight`). The tests compare
-them with the Python on random rows. SQLite needs its math functions (pow),
-built in since 3.35 and in every CPython build of it.
+them with the Python on random rows. SQLite needs its math functions (pow(),
+there by default since 3.35; Debian's library has them).
 """
 
 from datetime import UTC, date, datetime, timedelta
@@ -23,6 +23,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 DAY_US = 86_400_000_000
 DAY_MS = 86_400_000
 JULIAN_EPOCH_MS = 210_866_760_000_000  # 1970-01-01 is Julian day 2440587.5
+USUAL_CURVE = forgetting_curve(Settings())  # without fitted parameters
 
 
 class epoch_us(FunctionElement):  # noqa: N801 - SQL functions are lower case
@@ -260,9 +261,9 @@ def curve_values(curves: dict[int, tuple[float, float]]) -> tuple[int, dict]:
     """Return how many users have a curve of their own, and the values to bind to
     `predicted_recall` for these users' (decay, factor) of `forgetting_curve` (a user
     left out has the default curve)."""
-    decay, factor = forgetting_curve(Settings())
+    decay, factor = USUAL_CURVE
     values = {"decay": decay, "factor": factor}
-    own = [(u, curve) for u, curve in sorted(curves.items()) if curve != (decay, factor)]
+    own = [(u, curve) for u, curve in sorted(curves.items()) if curve != USUAL_CURVE]
     for k, (user_id, (own_decay, own_factor)) in enumerate(own):
         values.update(
             {f"curve_user_{k}": user_id, f"decay_{k}": own_decay, f"factor_{k}": own_factor}
