@@ -4,6 +4,8 @@ Pure: no Flask, no database. For one student and one topic, the caller passes
 the predicted recall now of each studied card, the quiz answers on the topic's
 questions and how many of its questions were seen; this module turns them into
 a score from 0 to 100, an evidence level, and whether the topic is weak.
+The score needs only sums of these (`TopicTotals`), so a caller may have the
+database add them up instead of passing every card and answer.
 
 How the score is made. Every observation has a weight and a value: a studied
 card weighs 1 and is worth its predicted recall; a quiz answer weighs
@@ -164,13 +166,51 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def _reason(
-    evidence: TopicEvidence, recall: float | None, accuracy: float | None, weak: bool
-) -> str:
-    cards = _count(len(evidence.recalls), "card")
-    answers = _count(len(evidence.answers), "answer")
+@dataclass(frozen=True)
+class TopicTotals:
+    """What is known of one student on one topic, summed: what a database can add up.
+
+    Attributes:
+        topic: the topic's slug.
+        items: the topic's questions in the bank (not archived).
+        cards: studied cards.
+        recall_sum: the sum of their predicted recalls now.
+        answers: quiz answers.
+        answer_weight: the sum of the answers' weights now (`answer_weight`).
+        earned: the sum of weight × points over the answers.
+        seen: distinct questions of the topic seen, studied or answered.
+    """
+
+    topic: str
+    items: int
+    cards: int = 0
+    recall_sum: float = 0.0
+    answers: int = 0
+    answer_weight: float = 0.0
+    earned: float = 0.0
+    seen: int = 0
+
+
+def totals_of(evidence: TopicEvidence, now: datetime) -> TopicTotals:
+    """Sum a topic's evidence as of now (each answer weighed by its age)."""
+    weights = [answer_weight(a, now) for a in evidence.answers]
+    return TopicTotals(
+        topic=evidence.topic,
+        items=evidence.items,
+        cards=len(evidence.recalls),
+        recall_sum=math.fsum(evidence.recalls),
+        answers=len(evidence.answers),
+        answer_weight=math.fsum(weights),
+        earned=math.fsum(w * a.points for w, a in zip(weights, evidence.answers, strict=True)),
+        seen=evidence.seen,
+    )
+
+
+def _reason(totals: TopicTotals, recall: float | None, accuracy: float | None, weak: bool) -> str:
+    cards = _count(totals.cards, "card")
+    answers = _count(totals.answers, "answer")
     cutoff = WEAK_BELOW / 100
-    seen = min(evidence.seen, evidence.items)
+    seen = min(totals.seen, totals.items)
     if weak:
         causes = []
         if recall is not None and recall < cutoff:
@@ -179,15 +219,15 @@ def _reason(
             causes.append((accuracy, f"Low quiz accuracy ({_percent(accuracy)}) over {answers}."))
         if causes:
             return min(causes)[1]
-        return f"Only {seen} of {evidence.items} questions seen so far."
+        return f"Only {seen} of {totals.items} questions seen so far."
     parts = []
     if recall is not None:
         parts.append(f"recall {_percent(recall)} on {cards}")
     if accuracy is not None:
         parts.append(f"quiz accuracy {_percent(accuracy)} over {answers}")
-    if seen < evidence.items:
-        parts.append(f"{seen} of {evidence.items} questions seen")
-    few = evidence_level(len(evidence.recalls) + len(evidence.answers)) == Evidence.LOW
+    if seen < totals.items:
+        parts.append(f"{seen} of {totals.items} questions seen")
+    few = evidence_level(totals.cards + totals.answers) == Evidence.LOW
     return ("Good so far: " if few else "Strong: ") + ", ".join(parts) + "."
 
 
@@ -208,24 +248,33 @@ def topic_mastery(evidence: TopicEvidence, now: datetime) -> Mastery:
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    coverage = min(evidence.seen / evidence.items, 1.0) if evidence.items else 0.0
-    level = evidence_level(len(evidence.recalls) + len(evidence.answers))
+    return mastery_of(totals_of(evidence, now))
+
+
+def mastery_of(totals: TopicTotals) -> Mastery:
+    """Score a topic from its summed evidence; `topic_mastery` with the sums done.
+
+    Args:
+        totals: the sums of the student's cards and answers on the topic, and its coverage.
+
+    Returns:
+        The topic's mastery, as `topic_mastery` describes it.
+    """
+    coverage = min(totals.seen / totals.items, 1.0) if totals.items else 0.0
+    level = evidence_level(totals.cards + totals.answers)
     if level == Evidence.NONE:
-        return Mastery(evidence.topic, None, None, None, coverage, level, True, "Not studied yet.")
+        return Mastery(totals.topic, None, None, None, coverage, level, True, "Not studied yet.")
 
-    weights = [answer_weight(a, now) for a in evidence.answers]
-    earned = math.fsum(w * a.points for w, a in zip(weights, evidence.answers, strict=True))
-    answer_weights = math.fsum(weights)
-    recall = math.fsum(evidence.recalls) / len(evidence.recalls) if evidence.recalls else None
-    accuracy = earned / answer_weights if weights else None
+    recall = totals.recall_sum / totals.cards if totals.cards else None
+    accuracy = totals.earned / totals.answer_weight if totals.answers else None
 
-    unseen = max(evidence.items - evidence.seen, 0)
-    numerator = math.fsum(evidence.recalls) + earned
-    denominator = len(evidence.recalls) + answer_weights + UNSEEN_WEIGHT * unseen
+    unseen = max(totals.items - totals.seen, 0)
+    numerator = totals.recall_sum + totals.earned
+    denominator = totals.cards + totals.answer_weight + UNSEEN_WEIGHT * unseen
     score = round(100 * numerator / denominator)
     weak = score < WEAK_BELOW
-    reason = _reason(evidence, recall, accuracy, weak)
-    return Mastery(evidence.topic, score, recall, accuracy, coverage, level, weak, reason)
+    reason = _reason(totals, recall, accuracy, weak)
+    return Mastery(totals.topic, score, recall, accuracy, coverage, level, weak, reason)
 
 
 def rank_weakest(masteries: Iterable[Mastery]) -> list[Mastery]:

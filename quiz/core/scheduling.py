@@ -20,6 +20,9 @@ from fsrs.scheduler import DEFAULT_PARAMETERS, FUZZ_RANGES
 LEARNING_STEPS = (timedelta(minutes=1), timedelta(minutes=10))
 RELEARNING_STEPS = (timedelta(minutes=10),)
 RETENTION_RANGE = (0.70, 0.97)
+# A zone's offset at 4 am stays at least 7 days between changes (every zone of the
+# tz database, 1990–2040), so looking at every 4th day misses none.
+OFFSET_SAMPLE = 4
 
 
 class Phase(IntEnum):
@@ -132,6 +135,45 @@ def next_day_start(now: datetime, settings: Settings) -> datetime:
     return day_start(study_day(now, settings) + timedelta(days=1), settings)
 
 
+def rollover_offsets(first: date, days: int, settings: Settings) -> tuple[tuple[int, int], ...]:
+    """Return the UTC offsets at the rollover hour over `days` study days, as runs.
+
+    With these a database can compute every `day_start` of the span without a
+    time-zone database: day n (the date `first` + n) starts at its rollover hour
+    as if local time were UTC, minus the offset of the last run starting at or
+    before n. Every OFFSET_SAMPLE-th day is looked at, and a change between two
+    of them is narrowed down to its day.
+
+    Args:
+        first: the first study day.
+        days: how many days from `first` (at least 1).
+        settings: gives the time zone and the rollover hour.
+
+    Returns:
+        (n, offset in seconds) for day 0 and for every later day whose offset
+        differs from the day before's (one run in a zone without daylight saving).
+    """
+    zone = ZoneInfo(settings.timezone)
+    rollover = datetime.combine(first, time(settings.rollover_hour))
+
+    def offset(n: int) -> int:
+        return int(zone.utcoffset(rollover + timedelta(days=n)).total_seconds())
+
+    runs = [(0, offset(0))]
+    before = 0
+    for n in [*range(OFFSET_SAMPLE, days, OFFSET_SAMPLE), days - 1]:
+        if n <= before:
+            continue
+        if offset(n) != runs[-1][1]:
+            low, high = before, n  # the offset changes after day low, on or before day high
+            while high - low > 1:
+                middle = (low + high) // 2
+                low, high = (middle, high) if offset(middle) == runs[-1][1] else (low, middle)
+            runs.append((high, offset(high)))
+        before = n
+    return tuple(runs)
+
+
 def _to_card(memory: Memory, card_id: int, now: datetime) -> Card:
     if memory.phase == Phase.NEW:
         return Card(card_id=card_id, state=State.Learning, step=0, due=now)
@@ -232,6 +274,17 @@ def next_states(memory: Memory, now: datetime, settings: Settings, card_id: int)
             and (lapses - settings.leech_threshold) % max(1, settings.leech_threshold // 2) == 0,
         )
     return outcomes
+
+
+def forgetting_curve(settings: Settings) -> tuple[float, float]:
+    """Return (decay, factor) of the FSRS-6 forgetting curve, as py-fsrs computes them.
+
+    The predicted recall t whole days after the last review is
+    (1 + factor * t / stability) ** decay, with decay = -w[20] and
+    factor = 0.9 ** (1 / decay) - 1 (so recall is 90 % when t equals the stability).
+    """
+    decay = -settings.parameters[20]
+    return decay, 0.9 ** (1 / decay) - 1
 
 
 def retrievability(memory: Memory, now: datetime, settings: Settings) -> float:

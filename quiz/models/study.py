@@ -45,7 +45,14 @@ class ReviewLog(db.Model):
 
     __table_args__ = (
         UniqueConstraint("user_id", "client_review_id"),
-        Index("ix_review_log_user_time", "user_id", "reviewed_at"),
+        # Covers the dashboard's counts of reviews per day, and of passes of learnt cards.
+        Index(
+            "ix_review_log_user_time_phase_rating",
+            "user_id",
+            "reviewed_at",
+            "phase_before",
+            "rating",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

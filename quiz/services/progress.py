@@ -1,22 +1,30 @@
 """Topic mastery for a student or a whole class, read in a fixed number of statements.
 
-The scoring is the pure `quiz.core.mastery`; this module gathers its evidence:
-each studied card's predicted recall now, each finished quiz answer, and which
-questions were seen.
+The scoring is the pure `quiz.core.mastery`; this module gathers its evidence,
+summed by the database: each studied card's predicted recall now, each finished
+quiz answer's weight and points, and which questions were seen.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, case, distinct, exists, func, select
 
-from quiz.core.mastery import Mastery, QuizAnswer, TopicEvidence, rank_weakest, topic_mastery
-from quiz.core.scheduling import Phase, retrievability
+from quiz.core.mastery import Mastery, TopicTotals, mastery_of, rank_weakest
+from quiz.core.scheduling import Phase, forgetting_curve
 from quiz.db import db, utcnow
 from quiz.models import Answer, Attempt, CardState, Question, Source, Topic, User
+from quiz.services.aggregates import (
+    answer_weight,
+    clamped,
+    curve_values,
+    now_values,
+    predicted_recall,
+)
 from quiz.services.classes import owned_class, roster
-from quiz.services.study import memory_of, settings_for
+from quiz.services.study import settings_for
 
 
 @dataclass(frozen=True)
@@ -46,60 +54,84 @@ def topics() -> list[TopicRow]:
     return [TopicRow(*row) for row in rows]
 
 
-def _evidence(user_ids: list[int], settings: dict, now: datetime, group, *where) -> tuple:
-    """Gather recalls, quiz answers and seen questions per (user id, group) in two statements.
-
-    Args:
-        group: the Question column to group by (its topic, or its paragraph).
-        where: more conditions on Question (e.g. its source).
-
-    Returns:
-        (recalls, answers, seen): dicts keyed by (user id, group value).
-    """
-    active = (Question.origin == "bank", Question.archived.is_(False), *where)
-    recalls: dict = defaultdict(list)
-    answers: dict = defaultdict(list)
-    seen: dict = defaultdict(set)
-    for state, key in db.session.execute(
-        select(CardState, group)
+@lru_cache(maxsize=32)
+def _evidence_statements(by_passage: bool, own_curves: int) -> tuple:
+    """Build once the two statements of `_evidence` (by topic, or by paragraph of a source)."""
+    group = Question.passage_position if by_passage else Question.topic_id
+    active = [Question.origin == "bank", Question.archived.is_(False)]
+    if by_passage:
+        active.append(Question.source_id == bindparam("source_id"))
+    users = bindparam("user_ids", expanding=True)
+    cards = (
+        select(CardState.user_id, group, func.count(), func.sum(predicted_recall(own_curves)))
         .join(Question, Question.id == CardState.question_id)
-        .where(CardState.user_id.in_(user_ids), CardState.phase != int(Phase.NEW), *active)
-    ):
-        recall = retrievability(memory_of(state), now, settings[state.user_id])
-        recalls[(state.user_id, key)].append(min(max(recall, 0.0), 1.0))
-        seen[(state.user_id, key)].add(state.question_id)
-    for user_id, key, question_id, points, finished_at in db.session.execute(
-        select(Attempt.user_id, group, Answer.question_id, Answer.points, Attempt.finished_at)
+        .where(CardState.user_id.in_(users), CardState.phase != int(Phase.NEW), *active)
+        .group_by(CardState.user_id, group)
+    )
+    weight = answer_weight(Attempt.finished_at)
+    studied = exists().where(
+        CardState.user_id == Attempt.user_id,
+        CardState.question_id == Answer.question_id,
+        CardState.phase != int(Phase.NEW),
+    )
+    answers = (
+        select(
+            Attempt.user_id,
+            group,
+            func.count(),
+            func.sum(weight),
+            func.sum(weight * clamped(Answer.points)),
+            func.count(distinct(case((~studied, Answer.question_id)))),
+        )
         .join(Attempt, Attempt.id == Answer.attempt_id)
         .join(Question, Question.id == Answer.question_id)
-        .where(Attempt.user_id.in_(user_ids), Attempt.state == "finished", *active)
-    ):
-        points = min(max(points or 0.0, 0.0), 1.0)
-        answers[(user_id, key)].append(QuizAnswer(question_id, points, finished_at))
-        seen[(user_id, key)].add(question_id)
-    return recalls, answers, seen
+        .where(Attempt.user_id.in_(users), Attempt.state == "finished", *active)
+        .group_by(Attempt.user_id, group)
+    )
+    return cards, answers
 
 
-def _mastery(evidence: tuple, key: tuple, label: str, items: int, now: datetime) -> Mastery:
-    recalls, answers, seen = evidence
-    return topic_mastery(
-        TopicEvidence(
-            topic=label,
-            items=items,
-            recalls=tuple(recalls[key]),
-            answers=tuple(answers[key]),
-            seen=min(len(seen[key]), items),
-        ),
-        now,
+def _evidence(users: list[User], now: datetime, source_id: int | None = None) -> dict:
+    """Sum each (user id, group)'s recalls, quiz answers and seen questions in two statements.
+
+    The database adds up each studied card's predicted recall and each finished quiz
+    answer's weight and points, so only one row per user and group comes back.
+
+    Args:
+        source_id: group by paragraph of this source; by topic when None.
+
+    Returns:
+        {(user id, group value): [cards, recall sum, answers, answer weight, earned, seen]}
+    """
+    # Only users with fitted parameters have a curve of their own (and need their settings).
+    own_curves, values = curve_values(
+        {u.id: forgetting_curve(settings_for(u)) for u in users if u.fsrs_parameters}
+    )
+    values.update(now_values(now), user_ids=[u.id for u in users], source_id=source_id)
+    cards, answers = _evidence_statements(source_id is not None, own_curves)
+    totals: dict = defaultdict(lambda: [0, 0.0, 0, 0.0, 0.0, 0])
+    for user_id, key, count, recall_sum in db.session.execute(cards, values):
+        row = totals[(user_id, key)]
+        row[0], row[1], row[5] = count, float(recall_sum), count
+    for user_id, key, count, weights, earned, unstudied in db.session.execute(answers, values):
+        row = totals[(user_id, key)]
+        row[2], row[3], row[4] = count, float(weights), float(earned)
+        row[5] += unstudied
+    return totals
+
+
+def _mastery(totals: dict, key: tuple, label: str, items: int) -> Mastery:
+    cards, recall_sum, answers, weights, earned, seen = totals.get(key) or (0, 0.0, 0, 0.0, 0.0, 0)
+    return mastery_of(
+        TopicTotals(label, items, cards, recall_sum, answers, weights, earned, min(seen, items))
     )
 
 
 def masteries(users: list[User], topic_rows: list[TopicRow], now: datetime) -> dict:
     """Return {user id: {topic id: Mastery}} for these users (two statements in all)."""
-    settings = {u.id: settings_for(u) for u in users}
-    evidence = _evidence([u.id for u in users], settings, now, Question.topic_id)
+    evidence = _evidence(users, now)
     return {
-        u.id: {t.id: _mastery(evidence, (u.id, t.id), t.slug, t.items, now) for t in topic_rows}
+        u.id: {t.id: _mastery(evidence, (u.id, t.id), t.slug, t.items) for t in topic_rows}
         for u in users
     }
 
@@ -161,14 +193,8 @@ def passage_masteries(
 ) -> dict[int, Mastery]:
     """Return the student's mastery of the questions quoting each paragraph (two statements)."""
     now = now or utcnow()
-    evidence = _evidence(
-        [user.id],
-        {user.id: settings_for(user)},
-        now,
-        Question.passage_position,
-        Question.source_id == source_id,
-    )
+    evidence = _evidence([user], now, source_id)
     return {
-        pos: _mastery(evidence, (user.id, pos), f"p{pos}", len(ids), now)
+        pos: _mastery(evidence, (user.id, pos), f"p{pos}", len(ids))
         for pos, ids in by_passage.items()
     }

@@ -1,5 +1,6 @@
+import random
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from fsrs import Card, Rating, Scheduler, State
@@ -9,9 +10,11 @@ from quiz.core.scheduling import (
     Phase,
     Settings,
     day_start,
+    forgetting_curve,
     interval_label,
     next_states,
     retrievability,
+    rollover_offsets,
     study_day,
 )
 
@@ -186,6 +189,44 @@ def test_retrievability_is_zero_for_new_and_falls_with_time():
     later = retrievability(memory, T0 + timedelta(days=10), NO_FUZZ)
     assert now == pytest.approx(1.0)
     assert later == pytest.approx(0.9, abs=1e-9)  # stability is the 90 % recall interval
+
+
+def test_the_forgetting_curve_gives_retrievability_to_the_last_bit():
+    rng = random.Random(6)
+    for parameters in (Settings().parameters, Settings().parameters[:20] + (0.5,)):
+        settings = Settings(parameters=parameters)
+        decay, factor = forgetting_curve(settings)
+        for _ in range(300):
+            last = T0 - timedelta(seconds=rng.uniform(-3 * 86400, 400 * 86400))
+            memory = Memory(Phase.REVIEW, None, rng.uniform(0.001, 300), 5.0, T0, last, 3)
+            elapsed = max(0, (T0 - last) // timedelta(days=1))  # whole days, floored
+            recall = (1 + factor * elapsed / memory.stability) ** decay
+            assert retrievability(memory, T0, settings) == recall
+
+
+@pytest.mark.parametrize(
+    "zone",
+    ["UTC", "Europe/Berlin", "America/Sao_Paulo", "Asia/Kolkata", "Australia/Lord_Howe",
+     "America/Noronha", "Pacific/Chatham", "Africa/Casablanca"],
+)  # fmt: skip
+def test_rollover_offsets_give_every_day_start(zone):
+    settings = Settings(timezone=zone)
+    for first in (date(1999, 2, 1), date(2011, 9, 20), date(2025, 3, 3), date(2026, 10, 20)):
+        runs = rollover_offsets(first, 400, settings)
+        assert runs[0][0] == 0
+        for n in range(400):
+            offset = [o for start, o in runs if start <= n][-1]
+            naive = datetime.combine(first + timedelta(days=n), time(4), tzinfo=UTC)
+            assert naive - timedelta(seconds=offset) == day_start(
+                first + timedelta(days=n), settings
+            )
+
+
+def test_a_zone_without_daylight_saving_has_one_offset():
+    assert rollover_offsets(date(2026, 3, 2), 365, Settings(timezone="Asia/Shanghai")) == (
+        (0, 28800),
+    )
+    assert rollover_offsets(date(2026, 3, 2), 1, Settings()) == ((0, 0),)
 
 
 @pytest.mark.parametrize(
