@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '7a4c2e9b1d05'
-down_revision = '4e599d3f7057'
+down_revision = '7a1c0e5b9d21'
 branch_labels = None
 depends_on = None
 
