@@ -20,3 +20,6 @@ graceful_timeout = 20
 max_requests = 20000
 max_requests_jitter = 2000
 wsgi_app = "quiz:create_app()"
+# Nothing here uses gunicorn's control socket, and every instance would share one path
+# (~/.gunicorn/gunicorn.ctl): two servers on one machine would step on each other.
+control_socket_disable = True
