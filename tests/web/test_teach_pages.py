@@ -212,6 +212,13 @@ def test_an_open_assignment_hides_its_questions_everywhere_else(app, client, aut
     nxt = client.get("/api/v1/study/next?source=deck").get_json()
     assert nxt["card"]["question_id"] == ids[5]
     assert nxt["remaining"]["new"] == 1
+    peek = {"question_id": asked, "rating": 3, "client_review_id": "peek", "source": "deck"}
+    headers = {"X-CSRFToken": auth.token()}
+    assert client.post("/api/v1/study/reviews", json=peek, headers=headers).status_code == 404
+    no_deck = {**peek, "client_review_id": "peek-2"}
+    del no_deck["source"]
+    assert client.post("/api/v1/study/reviews", json=no_deck, headers=headers).status_code == 404
     client.post(f"/attempts/{attempt.id}/finish", data={"csrf_token": auth.token()})
+    assert client.post("/api/v1/study/reviews", json=peek, headers=headers).status_code == 200
     assert client.get(f"/study/card/{asked}").status_code == 200
     assert "6 questions" in client.get("/bank?source=deck").get_data(as_text=True)

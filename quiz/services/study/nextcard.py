@@ -122,9 +122,9 @@ def _statement(with_next: bool, with_topic: bool):
         _state.c.user_id == _user, _state.c.question_id == _card
     )
     generation = select(*_row("G", version=generation_column().scalar_subquery()))
-    if not with_next:
-        return union_all(state, generation)
     blocked = select(*_row("B")).where(_card.in_(_open_assignment_questions()))
+    if not with_next:
+        return union_all(state, generation, blocked)
     deck = _question.c.source_id == _source
     if with_topic:
         deck = and_(deck, _question.c.topic_id == bindparam("topic_id", type_=Integer))

@@ -199,7 +199,8 @@ def review(
         current = state["version"] if state else 0
         if version is not None and current != version:
             raise _Raced  # a replay of a review already applied, or a 409
-        if state is None and question_id not in snap.questions:
+        if (state is None and question_id not in snap.questions) or read.blocked:
+            # A question of an open assignment attempt is no flashcard until it ends.
             raise StudyError("There is no such card.", 404)
         outcome = next_states(memory_of_row(state), now, settings, question_id)[Rating(rating)]
         after = _after(state, outcome, user, question_id)
