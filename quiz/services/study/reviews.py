@@ -1,9 +1,10 @@
-"""The one write path of a review, undo, suspend and bury: one transaction each.
+"""The one write path of a review, undo, suspend and bury: one write transaction each.
 
-A review is one transaction of prebuilt statements: the statement of `nextcard` reads the
-card's state with the deck's day, the log is inserted unless its client_review_id was seen
-(insert-or-ignore), and the state is upserted only if its version is still the one read.
-With the login check that makes four statements; the next card comes from what was read.
+A review is four prebuilt statements: the login check, the statement of `nextcard` that
+reads the card's state with the deck's day, the log inserted unless its client_review_id
+was seen (insert-or-ignore), and the state upserted only if its version is still the one
+read. On PostgreSQL all four are one transaction; on SQLite the reads come before the
+write lock (see `quiz.db.writes`). The next card comes from what was read.
 """
 
 from dataclasses import dataclass
@@ -171,7 +172,7 @@ def review(
     now: datetime | None = None,
     deck: DeckName | None = None,
 ) -> ReviewResult:
-    """Apply one rating in one transaction; with `deck`, also return that deck's next card.
+    """Apply one rating in one write transaction; with `deck`, also return the deck's next card.
 
     A replayed client_review_id returns the first result and writes nothing; a
     card whose version is not the one shown is refused with a 409 (a None
