@@ -55,23 +55,9 @@ from quiz.core.scheduling import (
 from quiz.db import UTCDateTime
 from quiz.models import Answer, Attempt, CardState, Question, Quiz, ReviewLog, Topic
 from quiz.services.bank_cache import BankSnapshot, generation_column
-from quiz.services.study.cards import ShownCard
+from quiz.services.study.cards import STATE_FIELDS, ShownCard
 
-STATE_COLUMNS = (
-    "question_id",
-    "phase",
-    "due",
-    "step",
-    "stability",
-    "difficulty",
-    "last_review",
-    "reps",
-    "lapses",
-    "suspended",
-    "buried_until",
-    "leech",
-    "version",
-)
+STATE_COLUMNS = ("question_id", *STATE_FIELDS)  # a card_state row as the statement reads it
 LEARNING = (int(Phase.LEARNING), int(Phase.RELEARNING))
 
 _state = CardState.__table__
