@@ -33,6 +33,7 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
+    distinct,
     false,
     func,
     literal_column,
@@ -52,13 +53,14 @@ from quiz.core.scheduling import (
     next_states,
     study_day,
 )
-from quiz.db import UTCDateTime
+from quiz.db import MAX_ID, UTCDateTime
 from quiz.models import Answer, Attempt, CardState, Question, Quiz, ReviewLog, Topic
 from quiz.services.bank_cache import BankSnapshot, generation_column
 from quiz.services.study.cards import STATE_FIELDS, ShownCard
 
 STATE_COLUMNS = ("question_id", *STATE_FIELDS)  # a card_state row as the statement reads it
 LEARNING = (int(Phase.LEARNING), int(Phase.RELEARNING))
+BANK_ORDER = MAX_ID + 1  # above every question id: position * BANK_ORDER + id orders as the bank
 
 _state = CardState.__table__
 _log = ReviewLog.__table__
@@ -191,21 +193,16 @@ def _statement(with_next: bool, with_topic: bool):
     studied = select(*(ranked.c[c] for c in ("kind", *STATE_COLUMNS, "n"))).where(
         ranked.c.rank <= 2
     )
-    # New cards, in one scan: the first in bank order, and how many facts they cover.
+    # New cards, in one aggregate scan: the first in bank order (topic position, then id,
+    # folded into one number so that min() finds it), and how many facts they cover; then
+    # that card's state row, if it has one (a new card suspended once, say).
     seen = _state.alias("seen")
-    bank_order = (_topic.c.position, _question.c.id)
+    in_bank_order = cast(_topic.c.position, BigInteger) * BANK_ORDER + _question.c.id
     unseen = (
         select(
-            *_row(
-                "N",
-                question_id=_question.c.id,
-                **{n: seen.c[n] for n in STATE_COLUMNS if n != "question_id"},
-            ),
-            func.row_number().over(order_by=bank_order).label("rank"),
-            func.row_number()
-            .over(partition_by=_question.c.fact, order_by=bank_order)
-            .label("in_fact"),
-        )  # fmt: skip
+            func.min(in_bank_order).label("first"),
+            func.count(distinct(_question.c.fact)).label("facts"),
+        )
         .select_from(
             _question.join(_topic, _topic.c.id == _question.c.topic_id).outerjoin(
                 seen, and_(seen.c.question_id == _question.c.id, seen.c.user_id == _user)
@@ -224,11 +221,22 @@ def _statement(with_next: bool, with_topic: bool):
         )
         .subquery("unseen")
     )
-    facts = func.sum(case((unseen.c.in_fact == 1, 1), else_=0)).over()
-    counted = select(
-        *(unseen.c[c] for c in ("kind", *STATE_COLUMNS)), facts.label("n"), unseen.c.rank
-    ).subquery("counted")
-    new = select(*(counted.c[c] for c in ("kind", *STATE_COLUMNS, "n"))).where(counted.c.rank == 1)
+    first = cast(unseen.c.first % BANK_ORDER, Integer)
+    head = _state.alias("head")
+    new = (
+        select(
+            *_row(
+                "N",
+                unseen.c.facts,
+                question_id=first,
+                **{n: head.c[n] for n in STATE_COLUMNS if n != "question_id"},
+            )
+        )
+        .select_from(
+            unseen.outerjoin(head, and_(head.c.user_id == _user, head.c.question_id == first))
+        )
+        .where(unseen.c.first.is_not(None))
+    )
     return union_all(state, generation, blocked, totals, studied, new)
 
 
