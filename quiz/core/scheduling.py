@@ -215,7 +215,13 @@ def interval_label(interval: timedelta) -> str:
     return f"{days / 365:.1f}".rstrip("0").rstrip(".") + "y"
 
 
-def next_states(memory: Memory, now: datetime, settings: Settings, card_id: int) -> dict:
+def next_states(
+    memory: Memory,
+    now: datetime,
+    settings: Settings,
+    card_id: int,
+    ratings: tuple[Rating, ...] = tuple(Rating),
+) -> dict:
     """Compute the outcome of each of the four ratings, as Anki's `next_states` does.
 
     Review intervals are whole days, counted in study days and due at the
@@ -227,9 +233,10 @@ def next_states(memory: Memory, now: datetime, settings: Settings, card_id: int)
         now: the review time, aware.
         settings: the student's settings.
         card_id: the card's id (seeds the fuzz).
+        ratings: the ratings to compute (a review applies one; the buttons show four).
 
     Returns:
-        A dict Rating → Outcome for Again, Hard, Good and Easy.
+        A dict Rating → Outcome for each of `ratings`.
 
     Raises:
         ValueError: `now` is naive.
@@ -239,7 +246,7 @@ def next_states(memory: Memory, now: datetime, settings: Settings, card_id: int)
     now = now.astimezone(UTC)
     card = _to_card(memory, card_id, now)
     outcomes = {}
-    for rating in Rating:
+    for rating in ratings:
         new, _log = settings.scheduler.review_card(card, rating, now)
         due, label = new.due, interval_label(new.due - now)
         if new.state == State.Review:

@@ -128,6 +128,21 @@ def test_fuzz_is_seeded_so_the_preview_is_what_gets_applied():
         assert abs((due - T0).days - unfuzzed) <= max(2, unfuzzed * 0.1)
 
 
+def test_one_rating_computed_alone_is_the_outcome_its_button_showed():
+    # A review computes only the rating pressed; it must be the outcome previewed with all four.
+    settings = Settings(fuzz=True)
+    for memory in (
+        Memory(),
+        Memory(phase=Phase.LEARNING, step=1, stability=2.3, difficulty=5.1, due=T0,
+               last_review=T0 - timedelta(minutes=10), reps=1),
+        Memory(phase=Phase.REVIEW, stability=40.0, difficulty=5.0, due=T0,
+               last_review=T0 - timedelta(days=40), reps=5, lapses=2),
+    ):  # fmt: skip
+        shown = next_states(memory, T0, settings, card_id=11)
+        for rating in Rating:
+            assert next_states(memory, T0, settings, 11, (rating,)) == {rating: shown[rating]}
+
+
 @pytest.mark.parametrize(
     ("moment", "zone", "day"),
     [

@@ -203,7 +203,8 @@ def review(
         if (state is None and question_id not in snap.questions) or read.blocked:
             # A question of an open assignment attempt is no flashcard until it ends.
             raise StudyError("There is no such card.", 404)
-        outcome = next_states(memory_of_row(state), now, settings, question_id)[Rating(rating)]
+        chosen = Rating(rating)
+        outcome = next_states(memory_of_row(state), now, settings, question_id, (chosen,))[chosen]
         after = _after(state, outcome, user, question_id)
         phase_before = state["phase"] if state else int(Phase.NEW)
         with write_transaction() as session:
