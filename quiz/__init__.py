@@ -19,7 +19,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(load_config(instance, config))
     instance.mkdir(parents=True, exist_ok=True)
 
-    from quiz import errors, passwords, security, web
+    from quiz import errors, passwords, security, slots, web
     from quiz.db import db
     from quiz.extensions import migrate
 
@@ -29,4 +29,5 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
     web.init_app(app)
+    slots.init_app(app)
     return app

@@ -39,6 +39,8 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "PASSWORD_HASH": {"time_cost": 2, "memory_cost": 19456, "parallelism": 1},
         # Hashes running at once per process: why a bound, in quiz/passwords.py.
         "PASSWORD_HASH_CONCURRENCY": 1,
+        # Requests running at once per process, whatever its threads (quiz/slots.py); 0: no bound.
+        "RUNNING_REQUESTS": 1,
         "LOGIN_FAILURES_PER_ACCOUNT": 5,
         "LOGIN_FAILURES_PER_IP": 20,
         "LOGIN_WINDOW_SECONDS": 15 * 60,
@@ -50,6 +52,8 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         config["SQLALCHEMY_DATABASE_URI"] = url
     if "QUIZ_PASSWORD_HASH_CONCURRENCY" in os.environ:
         config["PASSWORD_HASH_CONCURRENCY"] = int(os.environ["QUIZ_PASSWORD_HASH_CONCURRENCY"])
+    if "QUIZ_RUNNING_REQUESTS" in os.environ:
+        config["RUNNING_REQUESTS"] = int(os.environ["QUIZ_RUNNING_REQUESTS"])
     if "QUIZ_SESSION_COOKIE_SECURE" in os.environ:
         config["SESSION_COOKIE_SECURE"] = _flag(os.environ["QUIZ_SESSION_COOKIE_SECURE"])
     secret = os.environ.get("QUIZ_SECRET_KEY")

@@ -5,26 +5,39 @@ N=2^17 used before cost 1-1.5 s. Hashes of another method (werkzeug's `scrypt:..
 other argon2 parameters verify as before and report `needs_rehash`, so the login that
 proves the password can store a new hash.
 
-Hashing runs under a semaphore, `concurrency` hashes at a time per process
-(PASSWORD_HASH_CONCURRENCY, default 1). argon2-cffi releases the GIL while it hashes, so
-without a bound every thread of a worker could be hashing at once during a login burst:
-every core and 19 MiB per login go to hashing while the worker's other requests wait for
-CPU. With the bound, a process spends at most `concurrency` cores on hashing, its other
-threads keep running beside the one that hashes (that one does not hold the GIL), and the
-other logins wait their turn without using CPU or memory. A login waiting for its turn
-still holds its thread, so the bound only helps when a worker has more threads than
-logins in flight: with gunicorn.conf.py's one thread per worker, a request queues behind
-every login that worker has accepted (bench/login_burst.py measures it).
+Hashes run on `concurrency` threads of their own per process (PASSWORD_HASH_CONCURRENCY,
+default 1), at a lower CPU priority (nice +10, on Linux). argon2-cffi releases the GIL
+while it hashes, so without a bound every thread of a worker could be hashing at once
+during a login burst: every core and 19 MiB per login go to hashing while the worker's
+other requests wait for CPU. With the bound, a process spends at most `concurrency` cores
+on hashing and the other logins wait their turn without using CPU or memory; with the
+lower priority, a core that hashes still runs any other request first. A login waiting
+for its hash holds its request thread, so a worker needs more threads than logins in
+flight (gunicorn.conf.py: 32); and the wait gives the process's request slot
+(`quiz.slots`) to other requests, so they run meanwhile (bench/login_burst.py measures it).
 """
 
+import contextlib
+import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, current_app
 from werkzeug.security import check_password_hash
 
+from quiz.slots import waiting
+
 ARGON2ID = "$argon2id$"
+HASHING_NICE = 10  # added to the niceness of the hashing threads
+
+
+def _lower_priority() -> None:
+    """Lower this thread's CPU priority (Linux schedules threads by their own niceness)."""
+    # Not Linux, or not allowed: hash at normal priority.
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHING_NICE)
 
 
 class Passwords:
@@ -36,26 +49,34 @@ class Passwords:
         self._hasher = PasswordHasher(
             time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism, type=Type.ID
         )
-        self._slots = threading.BoundedSemaphore(concurrency)
+        self._threads = ThreadPoolExecutor(
+            concurrency, thread_name_prefix="password-hash", initializer=_lower_priority
+        )
         self._dummy: str | None = None
+
+    def _run(self, work, *args):
+        """Run `work` on a hashing thread; the caller's request slot is free meanwhile."""
+        with waiting():
+            return self._threads.submit(work, *args).result()
 
     def hash(self, password: str) -> str:
         """Return the argon2id hash of the password, in its encoded form."""
-        with self._slots:
-            return self._hasher.hash(password)
+        return self._run(self._hasher.hash, password)
 
     def verify(self, stored: str, password: str) -> bool:
         """Return whether the password matches the stored hash (argon2 or werkzeug's)."""
-        with self._slots:
-            if stored.startswith("$argon2"):
-                try:
-                    return self._hasher.verify(stored, password)
-                except (VerificationError, InvalidHashError):
-                    return False
+        return self._run(self._verify, stored, password)
+
+    def _verify(self, stored: str, password: str) -> bool:
+        if stored.startswith("$argon2"):
             try:
-                return check_password_hash(stored, password)
-            except ValueError:  # a method werkzeug does not know
+                return self._hasher.verify(stored, password)
+            except (VerificationError, InvalidHashError):
                 return False
+        try:
+            return check_password_hash(stored, password)
+        except ValueError:  # a method werkzeug does not know
+            return False
 
     def verify_nobody(self, password: str) -> None:
         """Check the password against a hash of nothing: an unknown account costs the same."""

@@ -55,6 +55,8 @@ def make_config(tmp_path, **overrides) -> dict:
         "SQLALCHEMY_DATABASE_URI": url,
         "PASSWORD_HASH": {"time_cost": 1, "memory_cost": 8, "parallelism": 1},
         "SERVER_NAME": None,
+        # Race tests run requests side by side in one process (production: in two workers).
+        "RUNNING_REQUESTS": 0,
         **overrides,
     }
 

@@ -1,3 +1,4 @@
+import os
 import threading
 import time
 
@@ -5,7 +6,10 @@ import pytest
 from argon2 import PasswordHasher
 from werkzeug.security import generate_password_hash
 
-from quiz.passwords import Passwords
+from quiz import create_app
+from quiz.passwords import HASHING_NICE, Passwords, passwords
+from quiz.slots import Slots
+from tests.conftest import make_config
 
 CHEAP = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
 
@@ -62,3 +66,78 @@ def test_at_most_the_configured_number_of_hashes_run_at_once(monkeypatch):
     for thread in threads:
         thread.join()
     assert peak == 2
+
+
+@pytest.mark.skipif(not hasattr(os, "setpriority"), reason="thread priorities are Linux's")
+def test_hashes_run_on_threads_of_lower_priority(monkeypatch):
+    # A core that hashes still runs any other request first: the hashing thread is niced.
+    passwords = Passwords(**CHEAP)
+    monkeypatch.setattr(
+        PasswordHasher,
+        "hash",
+        lambda self, password, *, salt=None: os.getpriority(
+            os.PRIO_PROCESS, threading.get_native_id()
+        ),
+    )
+    assert passwords.hash("pw") == os.getpriority(os.PRIO_PROCESS, 0) + HASHING_NICE
+
+
+def test_a_login_waiting_for_its_hash_leaves_the_slot_to_other_requests(tmp_path, monkeypatch):
+    # One request runs at a time per process, but a hash is a wait that needs no GIL:
+    # /healthz is answered while a login's hash is still running.
+    app = create_app(make_config(tmp_path, RUNNING_REQUESTS=1))
+    hashing, finish = threading.Event(), threading.Event()
+
+    def blocked_hash(self, password, *, salt=None):
+        hashing.set()
+        assert finish.wait(10)
+        return "$argon2id$"
+
+    monkeypatch.setattr(PasswordHasher, "hash", blocked_hash)
+
+    @app.get("/_hash")
+    def _hash():
+        return passwords().hash("pw")
+
+    statuses = []
+    login = threading.Thread(target=lambda: app.test_client().get("/_hash"))
+    health = threading.Thread(
+        target=lambda: statuses.append(app.test_client().get("/healthz").status_code)
+    )
+    login.start()
+    try:
+        assert hashing.wait(10)
+        health.start()
+        health.join(10)
+        assert statuses == [200]  # answered before the hash ended
+    finally:
+        finish.set()
+        login.join()
+        health.join()
+
+
+def test_a_request_holds_its_slot_until_it_waits():
+    slots = Slots(1)
+    inside, leave, second = threading.Event(), threading.Event(), threading.Event()
+
+    def first():
+        with slots.held():
+            inside.set()
+            assert leave.wait(10)
+            with slots.released():  # a wait: the other request may run
+                assert second.wait(10)
+
+    def other():
+        with slots.held():
+            second.set()
+
+    one = threading.Thread(target=first)
+    one.start()
+    assert inside.wait(10)
+    two = threading.Thread(target=other)
+    two.start()
+    assert not second.wait(0.2)  # the slot is taken: the second request waits
+    leave.set()
+    assert second.wait(10)
+    one.join()
+    two.join()
