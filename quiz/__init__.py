@@ -19,7 +19,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(load_config(instance, config))
     instance.mkdir(parents=True, exist_ok=True)
 
-    from quiz import errors, passwords, security, web
+    from quiz import errors, inputs, passwords, security, web
     from quiz.db import db
     from quiz.extensions import migrate
 
@@ -27,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     passwords.init_app(app)
     security.init_app(app)
+    inputs.init_app(app)  # after security: the CSRF check comes first
     errors.init_app(app)
     web.init_app(app)
     return app
