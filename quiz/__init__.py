@@ -19,7 +19,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(load_config(instance, config))
     instance.mkdir(parents=True, exist_ok=True)
 
-    from quiz import errors, inputs, passwords, security, web
+    from quiz import errors, inputs, passwords, reconnect, security, web
     from quiz.db import db
     from quiz.extensions import migrate
 
@@ -30,4 +30,5 @@ def create_app(config: dict | None = None) -> Flask:
     inputs.init_app(app)  # after security: the CSRF check comes first
     errors.init_app(app)
     web.init_app(app)
+    reconnect.init_app(app)  # last: it wraps every view
     return app

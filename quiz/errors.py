@@ -15,6 +15,7 @@ MESSAGES = {
     422: "Some of what you sent is not valid.",
     429: "Too many attempts. Wait a little and try again.",
     500: "Something went wrong on our side. It has been logged; please try again.",
+    503: "The database cannot be reached right now. Try again in a few seconds.",
 }
 CSRF_MESSAGE = "Your form expired or came from another site. Reload the page and try again."
 
