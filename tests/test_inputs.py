@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from quiz.db import db
-from quiz.models import LoginFailure, ReviewLog, User
+from quiz.models import LoginFailure, Quiz, ReviewLog, Role, User
 from tests.conftest import csrf_token, make_source
 
 NUL_MESSAGE = "remove the invisible control character U+0000 (tabs and line breaks are fine)."
@@ -350,3 +350,49 @@ def test_answer_fields_are_checked_for_a_person(client, student, body, field, me
     response = client.put(f"/api/v1/attempts/{attempt}/answers/{qid}", json=body, headers=student)
     assert response.status_code == 422
     assert response.get_json() == refused(field, message)
+
+
+# Form fields whose values Python cannot turn into what the app stores.
+
+
+@pytest.mark.parametrize("value", ["sNaN", "NaN", "Infinity"])
+def test_study_settings_refuse_a_retention_that_is_not_a_number(client, student, value):
+    form = {
+        "csrf_token": student["X-CSRFToken"],
+        "new_per_day": "7",
+        "reviews_per_day": "100",
+        "desired_retention": value,
+        "timezone": "UTC",
+        "leech_action": "tag",
+    }
+    response = client.post("/study/settings", data=form)
+    assert response.status_code == 422
+    assert "Enter a number, such as 0.9." in response.get_data(as_text=True)
+    assert 'value="7"' not in client.get("/study/settings").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("due_at", "9999-12-31T23:59"), ("open_at", "0001-01-01T00:00")]
+)
+def test_assignment_dates_beyond_what_a_time_zone_can_shift_are_refused(
+    app, client, auth, field, value
+):
+    auth.login(role=Role.INSTRUCTOR)
+    make_source(app)
+    headers = {"X-CSRFToken": auth.token()}
+    client.patch("/api/v1/me", json={"timezone": "America/Los_Angeles"}, headers=headers)
+    class_id = auth.post("/teach/", {"name": "C"}).headers["Location"].rsplit("/", 1)[1]
+    form = {
+        "title": "Week 1",
+        "grading_method": "highest",
+        "review": "immediately",
+        "late_policy": "closed",
+        "attempts_allowed": "1",
+        "mode": "rules",
+        "count": "5",
+        field: value,
+    }
+    response = auth.post(f"/teach/classes/{class_id}/assignments/new", form)
+    assert response.status_code == 422
+    assert "Use a date from 1900 to 9998." in response.get_data(as_text=True)
+    assert count(app, Quiz) == 0
