@@ -21,8 +21,9 @@ CSRF_MESSAGE = "Your form expired or came from another site. Reload the page and
 
 
 def wants_json() -> bool:
-    """Return True when the response should be JSON (the API, or a JSON request)."""
-    return request.path.startswith("/api/") or request.is_json
+    """Return True when the response should be JSON (the API, a JSON request, autosave)."""
+    autosave = request.headers.get("X-Autosave") == "1"  # quiz.js shows error.message
+    return request.path.startswith("/api/") or request.is_json or autosave
 
 
 def error_response(status: int, message: str | None = None, **extra):

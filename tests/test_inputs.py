@@ -161,6 +161,14 @@ def test_a_quiz_page_answer_with_a_nul_is_refused_and_not_saved(client, student)
     assert (saved["response"], saved["sequence"]) == (None, 0)
 
 
+def test_an_autosave_with_a_nul_is_told_why_in_json(client, student):
+    attempt, _ = start_quiz(client, student)
+    form = {"csrf_token": student["X-CSRFToken"], "response": "Right\x00", "sequence": "0"}
+    response = client.post(f"/attempts/{attempt}/q/1", data=form, headers={"X-Autosave": "1"})
+    assert response.status_code == 422
+    assert response.get_json() == refused("response", NUL_MESSAGE)
+
+
 # Finding 3: lone surrogates, which only a JSON \u escape can carry.
 
 
