@@ -19,7 +19,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(load_config(instance, config))
     instance.mkdir(parents=True, exist_ok=True)
 
-    from quiz import errors, passwords, security, slots, web
+    from quiz import errors, inputs, passwords, reconnect, security, slots, web
     from quiz.db import db
     from quiz.extensions import migrate
 
@@ -27,7 +27,9 @@ def create_app(config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     passwords.init_app(app)
     security.init_app(app)
+    inputs.init_app(app)  # after security: the CSRF check comes first
     errors.init_app(app)
     web.init_app(app)
-    slots.init_app(app)
+    reconnect.init_app(app)  # last of the view wrappers: it wraps every view
+    slots.init_app(app)  # around the whole app: one request runs at a time per process
     return app

@@ -67,8 +67,13 @@ def _sqlite_on_connect(dbapi_connection, _record) -> None:
         return
     # pysqlite's own transaction handling would defer BEGIN and ignore IMMEDIATE.
     dbapi_connection.isolation_level = None
+    pragmas = dict(SQLITE_PRAGMAS)
+    if has_app_context():  # how long a writer waits for the write lock before a 503
+        pragmas["busy_timeout"] = int(
+            current_app.config.get("SQLITE_BUSY_TIMEOUT_MS", pragmas["busy_timeout"])
+        )
     cursor = dbapi_connection.cursor()
-    for name, value in SQLITE_PRAGMAS.items():
+    for name, value in pragmas.items():
         cursor.execute(f"PRAGMA {name}={value}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
@@ -119,7 +124,8 @@ def _leave_queue(conn) -> None:
 @event.listens_for(Engine, "commit")
 def _sqlite_commit(conn) -> None:
     """Commit a queued writer's transaction, then let the next writer in."""
-    if conn.info.get("writing"):
+    # Dialect first: conn.info raises on a connection lost mid-transaction (PostgreSQL).
+    if conn.dialect.name == "sqlite" and conn.info.get("writing"):
         conn.connection.dbapi_connection.commit()  # SQLAlchemy's own commit is then a no-op
         _leave_queue(conn)
 
@@ -127,7 +133,7 @@ def _sqlite_commit(conn) -> None:
 @event.listens_for(Engine, "rollback")
 def _sqlite_rollback(conn) -> None:
     """Roll a queued writer's transaction back, then let the next writer in."""
-    if conn.info.get("writing"):
+    if conn.dialect.name == "sqlite" and conn.info.get("writing"):
         conn.connection.dbapi_connection.rollback()
         _leave_queue(conn)
 
@@ -148,6 +154,7 @@ def write_transaction() -> Iterator[Session]:
     if session.in_transaction() and not begun:
         session.commit()  # close the read transaction the request may have opened
     session.info["writing"] = True
+    session.info["wrote"] = True  # the request is no longer a pure read (quiz/reconnect.py)
     try:
         if begun:  # the request began as a write (`writes`): carry on in its transaction
             try:

@@ -15,13 +15,15 @@ MESSAGES = {
     422: "Some of what you sent is not valid.",
     429: "Too many attempts. Wait a little and try again.",
     500: "Something went wrong on our side. It has been logged; please try again.",
+    503: "The database cannot be reached right now. Try again in a few seconds.",
 }
 CSRF_MESSAGE = "Your form expired or came from another site. Reload the page and try again."
 
 
 def wants_json() -> bool:
-    """Return True when the response should be JSON (the API, or a JSON request)."""
-    return request.path.startswith("/api/") or request.is_json
+    """Return True when the response should be JSON (the API, a JSON request, autosave)."""
+    autosave = request.headers.get("X-Autosave") == "1"  # quiz.js shows error.message
+    return request.path.startswith("/api/") or request.is_json or autosave
 
 
 def error_response(status: int, message: str | None = None, **extra):

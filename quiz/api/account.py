@@ -2,12 +2,12 @@
 
 from zoneinfo import available_timezones
 
-from flask import request
 from flask_login import current_user, login_required
 
 from quiz.api import bp
 from quiz.db import write_transaction
 from quiz.errors import error_response
+from quiz.inputs import json_object
 
 
 def user_dict(user) -> dict:
@@ -32,9 +32,7 @@ def me():
 @login_required
 def update_me():
     """Change the user's name or time zone; nothing else can be changed here."""
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        return error_response(400, 'Send a JSON object, like {"timezone": "Europe/Paris"}.')
+    data = json_object('Send a JSON object, like {"timezone": "Europe/Paris"}.')
     unknown = sorted(set(data) - {"name", "timezone"})
     if unknown:
         return error_response(422, f"Unknown field: {', '.join(unknown)}.", field=unknown[0])

@@ -12,7 +12,11 @@ ERROR = {"$ref": "#/components/responses/Error"}
 def _op(summary: str, ok: dict | None = None, body: dict | None = None, errors=(401,)) -> dict:
     op = {
         "summary": summary,
-        "responses": {"200": ok or {"description": "OK"}, **{str(e): ERROR for e in errors}},
+        # 503: the database failed mid-request (quiz/reconnect.py); any operation can get it.
+        "responses": {
+            "200": ok or {"description": "OK"},
+            **{str(e): ERROR for e in (*errors, 503)},
+        },
     }
     if body is not None:
         op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}

@@ -4,15 +4,15 @@ While an attempt is open nothing here carries a right answer: a question is
 sent as its prompt and layout (shuffled options, lefts, text around blanks).
 """
 
-from flask import request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from quiz.api import bp
 from quiz.core.grading import grade
-from quiz.core.quizbuild import Rules
-from quiz.db import MAX_ID, db
+from quiz.core.quizbuild import COUNT_RANGE, Rules
+from quiz.db import db
 from quiz.errors import error_response
+from quiz.inputs import JsonFields, json_object
 from quiz.models import Answer, Question
 from quiz.services import quizzes
 from quiz.services.quizzes import QuizError
@@ -47,30 +47,27 @@ def attempt_json(attempt) -> dict:
 @login_required
 def start_attempt():
     """Build a practice quiz from the body's rules and start it."""
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        return error_response(400, "Send a JSON object with source, count and optional filters.")
+    fields = JsonFields(json_object("Send a JSON object with source, count and optional filters."))
     try:
+        source = fields.text("source")
         rules = Rules(
-            topics=tuple(data.get("topics") or ()),
-            kinds=tuple(data.get("kinds") or ()),
-            types=tuple(data.get("types") or ()),
-            difficulties=tuple(data.get("difficulties") or ()),
-            count=data.get("count", 10),
+            topics=fields.texts("topics"),
+            kinds=fields.texts("kinds"),
+            types=fields.texts("types"),
+            difficulties=fields.integers("difficulties", 1, 3),
+            count=fields.integer("count", *COUNT_RANGE, default=10),
         )
         settings = quizzes.Settings(
-            feedback=data.get("feedback", "deferred"),
-            time_limit_min=data.get("time_limit"),
-            shuffle=bool(data.get("shuffle", True)),
+            feedback=fields.text("feedback", "deferred", choices=("immediate", "deferred")),
+            time_limit_min=fields.integer("time_limit", 1, 300, default=None),
+            shuffle=fields.boolean("shuffle", True),
         )
-        if not isinstance(data.get("source"), str):
-            raise QuizError("source: name the source by its slug.", 422, "source")
-        attempt = quizzes.start_practice(_user(), data["source"], rules, settings)
+        attempt = quizzes.start_practice(_user(), source, rules, settings)
     except QuizError as error:
         return _error(error)
-    except (TypeError, ValueError) as error:
-        message = str(error)
-        return error_response(422, message, field=message.split(":")[0] if ":" in message else None)
+    except ValueError as error:  # Rules: an unknown kind or type, said for a person
+        field = str(error).split(":")[0]
+        return error_response(422, str(error), field=field)
     return attempt_json(attempt), 201
 
 
@@ -127,17 +124,13 @@ def get_question(attempt_id: int, number: int):
 @login_required
 def put_answer(attempt_id: int, question_id: int):
     """Save a response: {response, sequence, flagged?}; a stale sequence gets 409."""
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        return error_response(400, "Send a JSON object with response and sequence.")
-    if type(data.get("sequence")) is not int or not 0 <= data["sequence"] <= MAX_ID:
-        return error_response(422, "sequence: must be a whole number.", field="sequence")
-    flagged = data.get("flagged")
-    if flagged is not None and not isinstance(flagged, bool):
-        return error_response(422, "flagged: must be true or false.", field="flagged")
+    data = json_object("Send a JSON object with response and sequence.")
+    fields = JsonFields(data)
+    sequence = fields.integer("sequence")
+    flagged = fields.boolean("flagged", None)
     try:
         answer = quizzes.save_answer(
-            _user(), attempt_id, question_id, data.get("response"), data["sequence"], flagged
+            _user(), attempt_id, question_id, data.get("response"), sequence, flagged
         )
     except QuizError as error:
         return _error(error)

@@ -7,8 +7,9 @@ from flask_login import current_user, login_required
 
 from quiz.api import bp
 from quiz.core.scheduling import Memory, memory_to_dict
-from quiz.db import MAX_ID, utcnow, writes
+from quiz.db import utcnow, writes
 from quiz.errors import error_response
+from quiz.inputs import JsonFields, json_object
 from quiz.services import study
 from quiz.services.study import StudyError
 
@@ -82,25 +83,16 @@ def study_next():
 @login_required
 def study_review():
     """Apply one review and answer with the card's new state and the deck's next card."""
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        return error_response(
-            400, "Send a JSON object with question_id, rating and client_review_id."
-        )
-    for name in ("question_id", "rating"):
-        if type(data.get(name)) is not int or not 0 <= data[name] <= MAX_ID:
-            return error_response(422, f"{name}: must be a whole number.", field=name)
-    client_review_id = data.get("client_review_id")
-    if not isinstance(client_review_id, str):
-        return error_response(422, "client_review_id: must be a string.", field="client_review_id")
-    version = data.get("version")
-    if version is not None and (type(version) is not int or not 0 <= version <= MAX_ID):
-        return error_response(422, "version: must be a whole number.", field="version")
-    duration = data.get("duration_ms", 0)
-    if type(duration) is not int or not 0 <= duration <= MAX_ID:
-        return error_response(422, "duration_ms: must be an integer.", field="duration_ms")
-    if "source" in data:
-        deck = _deck(data["source"], data.get("topic"))
+    fields = JsonFields(
+        json_object("Send a JSON object with question_id, rating and client_review_id.")
+    )
+    question_id = fields.integer("question_id")
+    rating = fields.integer("rating")
+    client_review_id = fields.text("client_review_id")
+    version = fields.integer("version", default=None)
+    duration = fields.integer("duration_ms", default=0)
+    if "source" in fields.data:
+        deck = _deck(fields.data["source"], fields.data.get("topic"))
         if deck is None:
             return error_response(422, "source: must be a deck's slug.", field="source")
     else:
@@ -108,8 +100,8 @@ def study_review():
     try:
         result = study.review(
             current_user._get_current_object(),
-            data["question_id"],
-            data["rating"],
+            question_id,
+            rating,
             client_review_id,
             version,
             duration,

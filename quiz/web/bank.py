@@ -4,7 +4,8 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from quiz.bank.schema import KINDS, TYPES
-from quiz.db import db
+from quiz.db import MAX_ID, db
+from quiz.inputs import whole_number
 from quiz.services import reading
 
 bp = Blueprint("bank", __name__)
@@ -33,7 +34,8 @@ def browse():
     user_id = current_user.id if current_user.is_authenticated else None
     query = reading.bank_query(source, filters, user_id)
     hiding = user_id is not None and reading.has_open_assignment(user_id)
-    page = db.paginate(query, per_page=PER_PAGE, max_per_page=PER_PAGE, error_out=False)
+    number = whole_number(request.args, "page", default=1, low=1, high=MAX_ID // PER_PAGE)
+    page = db.paginate(query, page=number, per_page=PER_PAGE, error_out=False)
     return render_template(
         "bank/browse.html",
         sources=sources,

@@ -22,6 +22,32 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from quiz.services.accounts import PASSWORD_MAX, PASSWORD_MIN
 
+YEARS = (1900, 9998)  # any time zone's offset keeps these dates within Python's years 1–9999
+
+
+class FiniteDecimalField(DecimalField):
+    """A decimal number; "NaN", "sNaN" and "Infinity" are not numbers here."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and not self.data.is_finite():
+            self.data = None
+            raise ValueError("Enter a number, such as 0.9.")
+
+
+class MomentField(DateTimeLocalField):
+    """A date and time typed in the user's time zone, from 1900 to 9998."""
+
+    def __init__(self, label: str, **kwargs):
+        super().__init__(label, format="%Y-%m-%dT%H:%M", validators=[Optional()], **kwargs)
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and not YEARS[0] <= self.data.year <= YEARS[1]:
+            self.data = None
+            raise ValueError(f"Use a date from {YEARS[0]} to {YEARS[1]}.")
+
+
 password_length = Length(
     min=PASSWORD_MIN, max=PASSWORD_MAX, message=f"Use {PASSWORD_MIN} to {PASSWORD_MAX} characters."
 )
@@ -60,7 +86,7 @@ class StudySettingsForm(FlaskForm):
         "Reviews a day",
         validators=[InputRequired(), NumberRange(0, 9999, "Use a number from 0 to 9999.")],
     )
-    desired_retention = DecimalField(
+    desired_retention = FiniteDecimalField(
         "Desired retention",
         places=2,
         validators=[InputRequired(), NumberRange(0.70, 0.97, "Use a value from 0.70 to 0.97.")],
@@ -126,8 +152,8 @@ class JoinForm(FlaskForm):
 
 class AssignmentForm(FlaskForm):
     title = StringField("Title", validators=[InputRequired(), Length(max=200)])
-    open_at = DateTimeLocalField("Opens", format="%Y-%m-%dT%H:%M", validators=[Optional()])
-    due_at = DateTimeLocalField("Due", format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    open_at = MomentField("Opens")
+    due_at = MomentField("Due")
     time_limit_min = IntegerField(
         "Time limit in minutes (optional)",
         validators=[Optional(), NumberRange(1, 600, "Use 1 to 600 minutes, or leave it empty.")],
@@ -194,13 +220,13 @@ class OverrideForm(FlaskForm):
     extra_minutes = IntegerField(
         "Extra minutes", default=0, validators=[NumberRange(0, 1440, "Use 0 to 1440 minutes.")]
     )
-    time_factor = DecimalField(
+    time_factor = FiniteDecimalField(
         "Time factor",
         default=1,
         places=2,
         validators=[NumberRange(1, 5, "Use a factor from 1 (none) to 5.")],
     )
-    due_at = DateTimeLocalField("Own due date", format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    due_at = MomentField("Own due date")
     extra_attempts = IntegerField(
         "Extra attempts", default=0, validators=[NumberRange(0, 100, "Use 0 to 100.")]
     )

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from quiz.bank.schema import KINDS, TYPES
 from quiz.core.quizbuild import Rules
 from quiz.db import db, utcnow
+from quiz.inputs import parse_whole, whole_number
 from quiz.models import Answer, Attempt, Question, Quiz, Source
 from quiz.services import progress, quizzes
 from quiz.services.quizzes import QuizError
@@ -206,7 +207,7 @@ def _ordering(items: list[str], form) -> list[str] | None:
     for i, item in enumerate(items):
         value = form.get(f"pos-{i}", "")
         if value:
-            positions[item] = int(value) if value.isdigit() else 0
+            positions[item] = parse_whole(value) or 0
     if not positions:
         return None
     if len(positions) < len(items) or sorted(positions.values()) != list(range(1, len(items) + 1)):
@@ -236,7 +237,7 @@ def save(attempt_id: int, number: int):
             answer = quizzes.flag_answer(user, attempt_id, qid, flagged)
         else:
             response = read_response(q, view, request.form)
-            sequence = request.form.get("sequence", type=int)
+            sequence = whole_number(request.form, "sequence")
             if sequence is None:
                 raise QuizError("The form is incomplete: reload the page.", 422)
             answer = quizzes.save_answer(user, attempt_id, qid, response, sequence, flagged)
@@ -264,8 +265,8 @@ def _target(attempt_id: int, number: int, go: str, total: int) -> str:
         if number >= total:
             return url_for("quizzes.summary", attempt_id=attempt_id)
         number += 1
-    elif go.isdigit() and 1 <= int(go) <= total:
-        number = int(go)
+    elif 1 <= (parse_whole(go) or 0) <= total:
+        number = parse_whole(go)
     return url_for("quizzes.question", attempt_id=attempt_id, number=number)
 
 

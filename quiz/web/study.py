@@ -17,6 +17,7 @@ from flask_login import current_user, login_required
 from quiz.core.grading import ResponseError, grade, is_blank, suggest_rating
 from quiz.core.scheduling import Rating
 from quiz.db import utcnow, writes
+from quiz.inputs import whole_number
 from quiz.models import Question
 from quiz.services import progress, study
 from quiz.services.study import StudyError
@@ -35,7 +36,7 @@ def _user():
 
 def _deck_or_404(slug: str) -> study.Deck:
     topics = request.values.get("topics")
-    passage = request.values.get("passage", type=int)
+    passage = whole_number(request.values, "passage")
     if topics or passage is not None:
         deck = study.find_focus(slug, topics.split(",") if topics else None, passage)
     else:
@@ -133,8 +134,8 @@ def weak():
 def session(slug: str):
     """Show the deck's next card; `card` names a card to show, `show` one to reveal."""
     deck = _deck_or_404(slug)
-    shown_id = request.args.get("show", type=int)
-    front_id = request.args.get("card", type=int)
+    shown_id = whole_number(request.args, "show")
+    front_id = whole_number(request.args, "card")
     if shown_id is None and front_id is None:
         return _render_next(deck)
     user, now = _user(), utcnow()
@@ -164,15 +165,14 @@ def review(slug: str):
     """Apply a rating from the card's form, then redirect to the next card."""
     deck = _deck_or_404(slug)
     form = request.form
-    try:
-        question_id = int(form.get("question_id", ""))
-        rating = int(form.get("rating", ""))
-        version = int(form.get("version", ""))
-    except ValueError:
+    question_id = whole_number(form, "question_id")
+    rating = whole_number(form, "rating")
+    version = whole_number(form, "version")
+    if question_id is None or rating is None or version is None:
         abort(422, description="The review form is incomplete: reload the card and rate it again.")
-    duration = form.get("duration_ms", type=int)
+    duration = whole_number(form, "duration_ms")
     if duration is None:
-        shown_at = form.get("shown_at", type=int) or 0
+        shown_at = whole_number(form, "shown_at", high=2**53) or 0  # ms since 1970
         duration = int(time.time() * 1000) - shown_at if shown_at else 0
     try:
         result = study.review(
