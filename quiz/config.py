@@ -39,7 +39,10 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "PASSWORD_HASH": {"time_cost": 2, "memory_cost": 19456, "parallelism": 1},
         # Hashes running at once per process: why a bound, in quiz/passwords.py.
         "PASSWORD_HASH_CONCURRENCY": 1,
-        "LOGIN_FAILURES_PER_ACCOUNT": 5,
+        # Rate limits (quiz/services/limits.py), each per window: failed logins per account
+        # and IP pair, per account from anywhere, per IP.
+        "LOGIN_FAILURES_PER_ACCOUNT_IP": 5,
+        "LOGIN_FAILURES_PER_ACCOUNT": 20,
         "LOGIN_FAILURES_PER_IP": 20,
         "LOGIN_WINDOW_SECONDS": 15 * 60,
         "BANK_PATH": str(ROOT / "question_bank"),
