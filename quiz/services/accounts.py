@@ -40,6 +40,7 @@ ACCOUNT_MESSAGE = (
     "paused for a while. Try again in {wait}."
 )
 IP_MESSAGE = "Too many failed logins from your network. Try again in {wait}."
+REGISTER_MESSAGE = "Too many sign-ups from your network. Try again in {wait}."
 
 
 class AccountError(ValueError):
@@ -99,6 +100,42 @@ def create_user(email: str, name: str, password: str, role: Role = Role.STUDENT)
             session.add(user)
     except IntegrityError:
         raise AccountError("An account with this e-mail address already exists.", "email") from None
+    return user
+
+
+def register(email: str, name: str, password: str, ip: str, now: datetime | None = None) -> User:
+    """Create a student account from the sign-up form, at most REGISTRATIONS_PER_IP an hour.
+
+    Every sign-up that gets as far as the e-mail check counts, created or not: the answer
+    tells whether the address has an account, and each one costs a password hash.
+
+    Raises:
+        AccountError: as create_user.
+        RateLimited: too many sign-ups from this IP in the window.
+    """
+    cfg = current_app.config
+    _checked(email, name, password)
+    ip = ip[:64]
+    bucket = limits.Bucket(
+        "register-ip",
+        ip,
+        cfg["REGISTRATIONS_PER_IP"],
+        cfg["REGISTRATION_WINDOW_SECONDS"],
+        REGISTER_MESSAGE,
+    )
+    try:
+        with write_transaction() as session:
+            limits.take(session, [bucket], now or utcnow())
+    except RateLimited as refused:
+        log.warning("registration refused: ip=%s retry_after=%s", ip, refused.retry_after)
+        raise
+    try:
+        user = create_user(email, name, password)
+    except AccountError as error:
+        if error.field == "email":
+            log.warning("registration of a taken e-mail: ip=%s", ip)
+        raise
+    log.info("registration: user=%s ip=%s", user.id, ip)
     return user
 
 

@@ -37,7 +37,11 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = accounts.create_user(form.email.data, form.name.data, form.password.data)
+            user = accounts.register(
+                form.email.data, form.name.data, form.password.data, _client_ip()
+            )
+        except RateLimited as error:
+            raise TooManyRequests(str(error), retry_after=error.retry_after) from None
         except accounts.AccountError as error:
             getattr(form, error.field or "email").errors.append(str(error))
         else:

@@ -1,8 +1,15 @@
-"""Rate limits on logins (issue 11, finding 7)."""
+"""Rate limits on logins and sign-ups (issue 11, findings 7 and 8)."""
 
+import threading
+from collections import Counter
 from datetime import timedelta
 
-from tests.conftest import NOW, PASSWORD, make_user
+from sqlalchemy import func, select
+
+from quiz.db import db
+from quiz.models import User
+from quiz.services import accounts, limits
+from tests.conftest import NOW, PASSWORD, AuthActions, make_user
 
 WRONG = "not the password at all"
 
@@ -13,6 +20,32 @@ def at(ip: str) -> dict:
 
 def security_log(caplog) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.name == "quiz.security"]
+
+
+def in_parallel(app, calls: int, work) -> Counter:
+    """Run work(n) in `calls` threads at once, each in its own app context; count outcomes."""
+    ready = threading.Barrier(calls)
+    outcomes: Counter = Counter()
+
+    def one(n: int) -> None:
+        with app.app_context():
+            ready.wait()
+            try:
+                work(n)
+                outcomes["done"] += 1
+            except limits.RateLimited:
+                outcomes["refused"] += 1
+            except accounts.AccountError as error:
+                outcomes[type(error).__name__] += 1
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
 
 
 # Finding 7: anyone could lock an account with 5 wrong passwords.
@@ -74,3 +107,54 @@ def test_a_refused_login_is_not_counted_against_the_account(app, auth):
         assert refused.status_code == 429
     owner = auth.post("/auth/login", {"email": user.email, "password": PASSWORD}, **at("10.0.0.7"))
     assert owner.status_code == 302
+
+
+# Finding 8: registration told whether an e-mail has an account, unthrottled.
+
+
+def sign_up(auth: AuthActions, email: str, ip: str = "127.0.0.1", password: str = PASSWORD):
+    form = {"name": "Ana", "email": email, "password": password, "confirm": password}
+    return auth.post("/auth/register", form, **at(ip))
+
+
+def test_sign_ups_are_throttled_per_ip_whether_the_address_is_taken_or_not(app, auth, caplog):
+    app.config["REGISTRATIONS_PER_IP"] = 3
+    make_user(app, email="taken@example.org")
+    assert sign_up(auth, "ana@example.org").status_code == 302
+    assert sign_up(auth, "taken@example.org").status_code == 422
+    assert sign_up(auth, "bo@example.org").status_code == 302
+    caplog.clear()
+    with caplog.at_level("INFO", logger="quiz.security"):
+        refused = sign_up(auth, "taken@example.org")
+    assert refused.status_code == 429
+    assert refused.headers["Retry-After"] == "3600"
+    assert "Too many sign-ups from your network. Try again in 60 minutes." in (
+        refused.get_data(as_text=True)
+    )
+    assert "already exists" not in refused.get_data(as_text=True)
+    assert security_log(caplog) == ["registration refused: ip=127.0.0.1 retry_after=3600"]
+    assert sign_up(auth, "cy@example.org", ip="10.0.0.9").status_code == 302
+
+
+def test_a_sign_up_the_form_refuses_is_not_counted(app, auth):
+    app.config["REGISTRATIONS_PER_IP"] = 1
+    assert (
+        sign_up(
+            auth,
+            "ana@example.org",
+            password="short",
+        ).status_code
+        == 422
+    )
+    assert sign_up(auth, "not an address").status_code == 422
+    assert sign_up(auth, "ana@example.org").status_code == 302
+
+
+def test_parallel_sign_ups_from_one_ip_get_no_more_answers_than_the_limit(app):
+    app.config["REGISTRATIONS_PER_IP"] = 5
+    outcomes = in_parallel(
+        app, 12, lambda n: accounts.register(f"s{n}@example.org", "S", PASSWORD, "10.0.0.9")
+    )
+    assert outcomes == {"done": 5, "refused": 7}
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == 5
