@@ -40,13 +40,16 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         # Hashes running at once per process: why a bound, in quiz/passwords.py.
         "PASSWORD_HASH_CONCURRENCY": 1,
         # Rate limits (quiz/services/limits.py), each per window: failed logins per account
-        # and IP pair, per account from anywhere, per IP; sign-ups per IP.
+        # and IP pair, per account from anywhere, per IP; sign-ups per IP; wrong join codes
+        # per student.
         "LOGIN_FAILURES_PER_ACCOUNT_IP": 5,
         "LOGIN_FAILURES_PER_ACCOUNT": 20,
         "LOGIN_FAILURES_PER_IP": 20,
         "LOGIN_WINDOW_SECONDS": 15 * 60,
         "REGISTRATIONS_PER_IP": 30,
         "REGISTRATION_WINDOW_SECONDS": 60 * 60,
+        "JOIN_CODE_FAILURES_PER_USER": 10,
+        "JOIN_CODE_WINDOW_SECONDS": 60 * 60,
         "BANK_PATH": str(ROOT / "question_bank"),
         "SEEDS_PATH": str(ROOT / "seeds"),
     }

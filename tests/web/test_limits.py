@@ -1,14 +1,16 @@
-"""Rate limits on logins and sign-ups (issue 11, findings 7 and 8)."""
+"""Rate limits on logins, sign-ups and join codes (issue 11, findings 7, 8 and 9)."""
 
 import threading
 from collections import Counter
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from quiz.db import db
-from quiz.models import User
-from quiz.services import accounts, limits
+from quiz.models import Role, User
+from quiz.services import accounts, classes, limits
+from quiz.services.quizzes import QuizError
 from tests.conftest import NOW, PASSWORD, AuthActions, make_user
 
 WRONG = "not the password at all"
@@ -35,7 +37,7 @@ def in_parallel(app, calls: int, work) -> Counter:
                 outcomes["done"] += 1
             except limits.RateLimited:
                 outcomes["refused"] += 1
-            except accounts.AccountError as error:
+            except (QuizError, accounts.AccountError) as error:
                 outcomes[type(error).__name__] += 1
             finally:
                 db.session.remove()
@@ -158,3 +160,58 @@ def test_parallel_sign_ups_from_one_ip_get_no_more_answers_than_the_limit(app):
     assert outcomes == {"done": 5, "refused": 7}
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(User)) == 5
+
+
+# Finding 9: join codes could be guessed without limit.
+
+
+@pytest.fixture
+def two_classes(app):
+    teacher = make_user(app, role=Role.INSTRUCTOR)
+    with app.app_context():
+        teacher = db.session.get(User, teacher.id)
+        return [classes.create_class(teacher, name).join_code for name in ("A", "B")]
+
+
+def test_wrong_join_codes_are_throttled_per_student(app, auth, client, two_classes, caplog):
+    app.config["JOIN_CODE_FAILURES_PER_USER"] = 3
+    student = auth.login()
+    for n in range(3):
+        wrong = auth.post("/assignments/", {"code": f"WRONG-CODE-{n}"})
+        assert wrong.status_code == 422
+        assert "No open class has this join code." in wrong.get_data(as_text=True)
+    caplog.clear()
+    with caplog.at_level("INFO", logger="quiz.security"):
+        refused = auth.post("/assignments/", {"code": two_classes[0]})
+    assert refused.status_code == 429
+    assert refused.headers["Retry-After"] == "3600"
+    assert (
+        "Too many wrong join codes. Check the code with your instructor, then try again in "
+        "60 minutes." in refused.get_data(as_text=True)
+    )
+    assert security_log(caplog) == [f"join refused: user={student.id} retry_after=3600"]
+    other = AuthActions(app.test_client(), app)
+    other.login()
+    joined = other.post("/assignments/", {"code": two_classes[0]}, follow_redirects=True)
+    assert "You joined A." in joined.get_data(as_text=True)
+
+
+def test_a_right_join_code_is_not_counted(app, auth, two_classes, caplog):
+    app.config["JOIN_CODE_FAILURES_PER_USER"] = 1
+    student = auth.login()
+    assert auth.post("/assignments/", {"code": two_classes[0]}).status_code == 303
+    assert auth.post("/assignments/", {"code": two_classes[0]}).status_code == 422  # already in
+    caplog.clear()
+    with caplog.at_level("INFO", logger="quiz.security"):
+        assert auth.post("/assignments/", {"code": "WRONG-CODE"}).status_code == 422
+    assert security_log(caplog) == [f"join code wrong: user={student.id}"]
+    assert auth.post("/assignments/", {"code": two_classes[1]}).status_code == 429
+
+
+def test_parallel_wrong_join_codes_are_looked_up_no_more_often_than_the_limit(app):
+    app.config["JOIN_CODE_FAILURES_PER_USER"] = 5
+    student = make_user(app)
+    with app.app_context():
+        student = db.session.get(User, student.id)
+    outcomes = in_parallel(app, 12, lambda n: classes.join(student, f"WRONG-{n:04}"))
+    assert outcomes == {"QuizError": 5, "refused": 7}
