@@ -41,9 +41,17 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "PASSWORD_HASH_CONCURRENCY": 1,
         # Requests running at once per process, whatever its threads (quiz/slots.py); 0: no bound.
         "RUNNING_REQUESTS": 1,
-        "LOGIN_FAILURES_PER_ACCOUNT": 5,
+        # Rate limits (quiz/services/limits.py), each per window: failed logins per account
+        # and IP pair, per account from anywhere, per IP; sign-ups per IP; wrong join codes
+        # per student.
+        "LOGIN_FAILURES_PER_ACCOUNT_IP": 5,
+        "LOGIN_FAILURES_PER_ACCOUNT": 20,
         "LOGIN_FAILURES_PER_IP": 20,
         "LOGIN_WINDOW_SECONDS": 15 * 60,
+        "REGISTRATIONS_PER_IP": 30,
+        "REGISTRATION_WINDOW_SECONDS": 60 * 60,
+        "JOIN_CODE_FAILURES_PER_USER": 10,
+        "JOIN_CODE_WINDOW_SECONDS": 60 * 60,
         "BANK_PATH": str(ROOT / "question_bank"),
         "SEEDS_PATH": str(ROOT / "seeds"),
     }
@@ -54,6 +62,8 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         config["PASSWORD_HASH_CONCURRENCY"] = int(os.environ["QUIZ_PASSWORD_HASH_CONCURRENCY"])
     if "QUIZ_RUNNING_REQUESTS" in os.environ:
         config["RUNNING_REQUESTS"] = int(os.environ["QUIZ_RUNNING_REQUESTS"])
+    if "QUIZ_REGISTRATIONS_PER_IP" in os.environ:
+        config["REGISTRATIONS_PER_IP"] = int(os.environ["QUIZ_REGISTRATIONS_PER_IP"])
     if "QUIZ_SESSION_COOKIE_SECURE" in os.environ:
         config["SESSION_COOKIE_SECURE"] = _flag(os.environ["QUIZ_SESSION_COOKIE_SECURE"])
     secret = os.environ.get("QUIZ_SECRET_KEY")

@@ -1,7 +1,7 @@
 import pytest
 
 from quiz import create_app
-from quiz.config import ConfigError
+from quiz.config import ConfigError, load_config
 
 
 def test_production_without_secret_key_stops_with_a_clear_message(tmp_path, monkeypatch):
@@ -24,3 +24,9 @@ def test_unknown_environment_is_refused(tmp_path, monkeypatch):
     monkeypatch.setenv("QUIZ_INSTANCE_PATH", str(tmp_path))
     with pytest.raises(ConfigError, match="QUIZ_ENV must be one of"):
         create_app({"ENV": "staging"})
+
+
+def test_a_school_behind_one_address_can_allow_more_sign_ups(tmp_path, monkeypatch):
+    assert load_config(tmp_path, {"ENV": "testing"})["REGISTRATIONS_PER_IP"] == 30
+    monkeypatch.setenv("QUIZ_REGISTRATIONS_PER_IP", "200")
+    assert load_config(tmp_path, {"ENV": "testing"})["REGISTRATIONS_PER_IP"] == 200

@@ -1,8 +1,9 @@
 """Typed SQLAlchemy models, one module per area."""
 
-from quiz.models.account import LoginFailure, Role, User
+from quiz.models.account import Role, User
 from quiz.models.bank import BankVersion, Passage, Question, Source, Topic
 from quiz.models.classes import Classroom, Enrollment, Override
+from quiz.models.limits import RateCounter
 from quiz.models.quizzes import Answer, Attempt, Quiz
 from quiz.models.study import CardState, ReviewLog
 
@@ -13,11 +14,11 @@ __all__ = [
     "CardState",
     "Classroom",
     "Enrollment",
-    "LoginFailure",
     "Override",
     "Passage",
     "Question",
     "Quiz",
+    "RateCounter",
     "ReviewLog",
     "Role",
     "Source",

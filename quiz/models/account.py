@@ -1,4 +1,4 @@
-"""Accounts: users and failed-login records for the rate limit."""
+"""Accounts: users, their roles and study settings."""
 
 import enum
 from datetime import datetime
@@ -48,12 +48,3 @@ class User(UserMixin, db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
-
-
-class LoginFailure(db.Model):
-    """One failed login; counted per account and per IP inside a sliding window."""
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), index=True)
-    ip: Mapped[str] = mapped_column(String(64), index=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -1,21 +1,46 @@
-"""Accounts: registration, authentication with a rate limit, password changes."""
+"""Accounts: registration, authentication with rate limits, password changes.
+
+Logins are limited as OWASP's authentication cheat sheet describes: failures are counted
+per account and IP pair (LOGIN_FAILURES_PER_ACCOUNT_IP, 5), so that someone elsewhere cannot
+lock the owner out, under a higher ceiling per account from anywhere
+(LOGIN_FAILURES_PER_ACCOUNT, 20) against guessing from many addresses, and per IP
+(LOGIN_FAILURES_PER_IP, 20) against one address trying many accounts. A login takes its
+slot in every bucket before its password is checked and gives it back when the password
+was right, so parallel attempts are never checked more often than the limit allows
+(quiz/services/limits.py). Registrations are counted per IP, since the form says when an
+e-mail address already has an account.
+"""
 
 import logging
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import undefer
 
 from quiz.db import db, utcnow, write_transaction
-from quiz.models import LoginFailure, Role, User
+from quiz.models import Role, User
 from quiz.passwords import passwords
+from quiz.services import limits
+from quiz.services.limits import RateLimited
+
+__all__ = ["AccountError", "RateLimited"]
 
 # Security events, never with a password or a hash in them.
 log = logging.getLogger("quiz.security")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PASSWORD_MIN, PASSWORD_MAX = 10, 128
+PAIR_MESSAGE = (
+    "Too many failed logins for this e-mail address from your network. Try again in {wait}."
+)
+ACCOUNT_MESSAGE = (
+    "Too many failed logins for this e-mail address from several places, so logins to it are "
+    "paused for a while. Try again in {wait}."
+)
+IP_MESSAGE = "Too many failed logins from your network. Try again in {wait}."
+REGISTER_MESSAGE = "Too many sign-ups from your network. Try again in {wait}."
 
 
 class AccountError(ValueError):
@@ -24,14 +49,6 @@ class AccountError(ValueError):
     def __init__(self, message: str, field: str | None = None):
         super().__init__(message)
         self.field = field
-
-
-class RateLimited(Exception):
-    """Raised when too many logins failed recently; carries the seconds to wait."""
-
-    def __init__(self, retry_after: int):
-        super().__init__(f"Too many failed logins. Try again in {retry_after} seconds.")
-        self.retry_after = retry_after
 
 
 def normalize_email(email: str) -> str:
@@ -60,17 +77,23 @@ def hash_password(password: str) -> str:
     return passwords().hash(password)
 
 
+def _checked(email: str, name: str, password: str) -> tuple[str, str]:
+    """Return the normalized e-mail and name, or raise AccountError naming the field."""
+    email = check_email(email)
+    name = name.strip()
+    if not 1 <= len(name) <= 100:
+        raise AccountError("Enter a name of 1 to 100 characters.", "name")
+    check_password(password)
+    return email, name
+
+
 def create_user(email: str, name: str, password: str, role: Role = Role.STUDENT) -> User:
     """Create an account and return it.
 
     Raises:
         AccountError: the e-mail, name or password is not acceptable, or the e-mail is taken.
     """
-    email = check_email(email)
-    name = name.strip()
-    if not 1 <= len(name) <= 100:
-        raise AccountError("Enter a name of 1 to 100 characters.", "name")
-    check_password(password)
+    email, name = _checked(email, name, password)
     user = User(email=email, name=name, password_hash=hash_password(password), role=Role(role))
     try:
         with write_transaction() as session:
@@ -80,30 +103,92 @@ def create_user(email: str, name: str, password: str, role: Role = Role.STUDENT)
     return user
 
 
+def register(email: str, name: str, password: str, ip: str, now: datetime | None = None) -> User:
+    """Create a student account from the sign-up form, at most REGISTRATIONS_PER_IP an hour.
+
+    Every sign-up that gets as far as the e-mail check counts, created or not: the answer
+    tells whether the address has an account, and each one costs a password hash.
+
+    Raises:
+        AccountError: as create_user.
+        RateLimited: too many sign-ups from this IP in the window.
+    """
+    cfg = current_app.config
+    _checked(email, name, password)
+    ip = ip[:64]
+    bucket = limits.Bucket(
+        "register-ip",
+        ip,
+        cfg["REGISTRATIONS_PER_IP"],
+        cfg["REGISTRATION_WINDOW_SECONDS"],
+        REGISTER_MESSAGE,
+    )
+    try:
+        with write_transaction() as session:
+            limits.take(session, [bucket], now or utcnow())
+    except RateLimited as refused:
+        log.warning("registration refused: ip=%s retry_after=%s", ip, refused.retry_after)
+        raise
+    try:
+        user = create_user(email, name, password)
+    except AccountError as error:
+        if error.field == "email":
+            log.warning("registration of a taken e-mail: ip=%s", ip)
+        raise
+    log.info("registration: user=%s ip=%s", user.id, ip)
+    return user
+
+
+def login_buckets(email: str, ip: str) -> list[limits.Bucket]:
+    """Return the buckets a login is counted in: account and IP, account, IP."""
+    cfg = current_app.config
+    window = cfg["LOGIN_WINDOW_SECONDS"]
+    return [
+        limits.Bucket(
+            "login-pair",
+            f"{email}|{ip}",
+            cfg["LOGIN_FAILURES_PER_ACCOUNT_IP"],
+            window,
+            PAIR_MESSAGE,
+        ),
+        limits.Bucket(
+            "login-account", email, cfg["LOGIN_FAILURES_PER_ACCOUNT"], window, ACCOUNT_MESSAGE
+        ),
+        limits.Bucket("login-ip", ip, cfg["LOGIN_FAILURES_PER_IP"], window, IP_MESSAGE),
+    ]
+
+
 def authenticate(email: str, password: str, ip: str, now: datetime | None = None) -> User | None:
     """Return the user for these credentials, or None; the same for unknown e-mail and bad password.
 
+    The attempt is counted before the password is checked, in the transaction that reads the
+    hash; a right password gives its slot back and clears its account and IP pair.
+
     Raises:
-        RateLimited: too many failures for this account or this IP inside the window.
+        RateLimited: a bucket of this login is full; the password was not checked.
     """
-    cfg = current_app.config
     now = now or utcnow()
-    window = timedelta(seconds=cfg["LOGIN_WINDOW_SECONDS"])
-    email = normalize_email(email)
-    since = now - window
-    counts = db.session.execute(
-        select(
-            func.count().filter(LoginFailure.email == email),
-            func.count().filter(LoginFailure.ip == ip),
-        ).where(LoginFailure.at >= since, or_(LoginFailure.email == email, LoginFailure.ip == ip))
-    ).one()
-    if counts[0] >= cfg["LOGIN_FAILURES_PER_ACCOUNT"] or counts[1] >= cfg["LOGIN_FAILURES_PER_IP"]:
-        log.warning("login rate-limited: email=%s ip=%s", email, ip)
-        raise RateLimited(int(window.total_seconds()))
-    user = db.session.execute(select(User).where(User.email == email)).scalar_one_or_none()
+    email, ip = normalize_email(email)[:254], ip[:64]
+    buckets = login_buckets(email, ip)
+    try:
+        # Ends before hashing: neither SQLite's write lock nor a pooled connection is held
+        # while a login waits its turn to hash.
+        with write_transaction() as session:
+            slots = limits.take(session, buckets, now)
+            user = session.execute(
+                select(User).options(undefer(User.password_hash)).where(User.email == email)
+            ).scalar_one_or_none()
+            limits.prune(session, now)
+    except RateLimited as refused:
+        log.warning(
+            "login refused: limit=%s email=%s ip=%s retry_after=%s",
+            refused.scope,
+            email,
+            ip,
+            refused.retry_after,
+        )
+        raise
     stored = user.password_hash if user else None
-    # End the read before hashing: no pooled connection is held while a login waits its turn.
-    db.session.commit()
     hasher = passwords()
     if stored is None:
         hasher.verify_nobody(password)  # an unknown e-mail costs what a wrong password costs
@@ -111,7 +196,8 @@ def authenticate(email: str, password: str, ip: str, now: datetime | None = None
         # Hash outside the write transaction: SQLite's write lock is not held while hashing.
         upgrade = hash_password(password) if hasher.needs_rehash(stored) else None
         with write_transaction() as session:
-            session.execute(delete(LoginFailure).where(LoginFailure.email == email))
+            limits.give_back(session, slots)
+            limits.clear(session, buckets[0])
             if upgrade:
                 # Only over the hash just checked: a password changed meanwhile stays changed.
                 session.execute(
@@ -124,9 +210,6 @@ def authenticate(email: str, password: str, ip: str, now: datetime | None = None
         log.info("login: user=%s ip=%s", user.id, ip)
         return user
     log.warning("login failed: email=%s ip=%s known=%s", email, ip, user is not None)
-    with write_transaction() as session:
-        session.add(LoginFailure(email=email[:254], ip=ip[:64], at=now))
-        session.execute(delete(LoginFailure).where(LoginFailure.at < since))
     return None
 
 

@@ -4,11 +4,13 @@ Every lookup of an instructor's object is scoped to its owner: another
 instructor's class or assignment answers 404, as an id that does not exist.
 """
 
+import logging
 import random
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -25,9 +27,14 @@ from quiz.models import (
     Source,
     User,
 )
+from quiz.services import limits
 from quiz.services.quizzes import QuizError, _new_attempt, bank_questions, pool_of
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud in class
+JOIN_MESSAGE = (
+    "Too many wrong join codes. Check the code with your instructor, then try again in {wait}."
+)
+log = logging.getLogger("quiz.security")
 
 
 def new_join_code() -> str:
@@ -87,37 +94,65 @@ def update_class(user: User, class_id: int, name=None, archived=None, rotate=Fal
     return classroom
 
 
-def join(student: User, code: str) -> Classroom:
+def join(student: User, code: str, now: datetime | None = None) -> Classroom:
     """Enrol a student in the class with this join code.
+
+    A code that matches no open class counts against JOIN_CODE_FAILURES_PER_USER per
+    window; the count is taken before the lookup, in its transaction, so parallel guesses
+    cannot get past it, and a code that matches gives its slot back.
 
     Raises:
         QuizError: unknown or archived code (404), already enrolled (409).
+        RateLimited: too many wrong codes from this student in the window.
     """
+    cfg = current_app.config
+    bucket = limits.Bucket(
+        "join-user",
+        str(student.id),
+        cfg["JOIN_CODE_FAILURES_PER_USER"],
+        cfg["JOIN_CODE_WINDOW_SECONDS"],
+        JOIN_MESSAGE,
+    )
     code = "".join(ch for ch in (code or "").upper() if ch.isalnum())
     pretty = "-".join(code[i : i + 4] for i in range(0, len(code), 4))
-    with write_transaction() as session:
-        classroom = session.scalars(
-            select(Classroom).where(Classroom.join_code == pretty, Classroom.archived.is_(False))
-        ).one_or_none()
-        if classroom is None:
-            raise QuizError(
-                "No open class has this join code. Check it with your instructor.", 404, "code"
-            )
-        if classroom.instructor_id == student.id:
-            raise QuizError("You teach this class.", 409, "code")
-        already = session.scalar(
-            select(func.count()).where(
-                Enrollment.classroom_id == classroom.id, Enrollment.user_id == student.id
-            )
+    try:
+        with write_transaction() as session:
+            slots = limits.take(session, [bucket], now or utcnow())
+            classroom = session.scalars(
+                select(Classroom).where(
+                    Classroom.join_code == pretty, Classroom.archived.is_(False)
+                )
+            ).one_or_none()
+            if classroom is not None:
+                limits.give_back(session, slots)
+                _enrol(session, student, classroom)
+    except limits.RateLimited as refused:
+        log.warning("join refused: user=%s retry_after=%s", student.id, refused.retry_after)
+        raise
+    if classroom is None:  # committed: the wrong code stays counted
+        log.warning("join code wrong: user=%s", student.id)
+        raise QuizError(
+            "No open class has this join code. Check it with your instructor.", 404, "code"
         )
-        if already:
-            raise QuizError(f"You are already in {classroom.name}.", 409, "code")
-        session.add(Enrollment(classroom_id=classroom.id, user_id=student.id))
-        try:
-            session.flush()
-        except IntegrityError:  # the same student joined twice at once: the other won
-            raise QuizError(f"You are already in {classroom.name}.", 409, "code") from None
     return classroom
+
+
+def _enrol(session, student: User, classroom: Classroom) -> None:
+    """Add the enrolment, or raise a 409 QuizError (rolling the transaction back)."""
+    if classroom.instructor_id == student.id:
+        raise QuizError("You teach this class.", 409, "code")
+    already = session.scalar(
+        select(func.count()).where(
+            Enrollment.classroom_id == classroom.id, Enrollment.user_id == student.id
+        )
+    )
+    if already:
+        raise QuizError(f"You are already in {classroom.name}.", 409, "code")
+    session.add(Enrollment(classroom_id=classroom.id, user_id=student.id))
+    try:
+        session.flush()
+    except IntegrityError:  # the same student joined twice at once: the other won
+        raise QuizError(f"You are already in {classroom.name}.", 409, "code") from None
 
 
 def remove_student(user: User, class_id: int, student_id: int) -> None:

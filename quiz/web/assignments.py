@@ -2,9 +2,11 @@
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
+from werkzeug.exceptions import TooManyRequests
 
 from quiz.db import utcnow
 from quiz.services import classes, gradebook
+from quiz.services.limits import RateLimited
 from quiz.services.quizzes import QuizError
 from quiz.web.forms import JoinForm
 
@@ -23,6 +25,8 @@ def mine():
     if form.validate_on_submit():
         try:
             classroom = classes.join(_user(), form.code.data)
+        except RateLimited as error:
+            raise TooManyRequests(str(error), retry_after=error.retry_after) from None
         except QuizError as error:
             form.code.errors.append(str(error))
         else:

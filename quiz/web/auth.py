@@ -7,6 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.exceptions import TooManyRequests
 
 from quiz.services import accounts
+from quiz.services.limits import RateLimited
 from quiz.web.forms import ChangePasswordForm, LoginForm, RegisterForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -21,6 +22,10 @@ def safe_next(target: str | None, fallback: str | None = None) -> str:
     return fallback or url_for("main.home")
 
 
+def _client_ip() -> str:
+    return request.remote_addr or "unknown"
+
+
 def _start_session(user) -> None:
     session.clear()  # a fresh session (and CSRF token) on every login
     login_user(user)
@@ -32,7 +37,11 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = accounts.create_user(form.email.data, form.name.data, form.password.data)
+            user = accounts.register(
+                form.email.data, form.name.data, form.password.data, _client_ip()
+            )
+        except RateLimited as error:
+            raise TooManyRequests(str(error), retry_after=error.retry_after) from None
         except accounts.AccountError as error:
             getattr(form, error.field or "email").errors.append(str(error))
         else:
@@ -48,9 +57,8 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            ip = request.remote_addr or "unknown"
-            user = accounts.authenticate(form.email.data, form.password.data, ip)
-        except accounts.RateLimited as error:
+            user = accounts.authenticate(form.email.data, form.password.data, _client_ip())
+        except RateLimited as error:
             raise TooManyRequests(str(error), retry_after=error.retry_after) from None
         if user is None:
             form.form_errors.append("That e-mail and password do not match an account.")

@@ -136,20 +136,19 @@ def test_password_change_with_wrong_current_password_changes_nothing(auth, clien
     assert client.get("/api/v1/me").status_code == 200
 
 
-def test_repeated_failures_are_rate_limited_per_account(app, auth):
+def test_repeated_failures_from_one_place_are_rate_limited(app, auth):
     user = make_user(app)
-    limit = app.config["LOGIN_FAILURES_PER_ACCOUNT"]
+    limit = app.config["LOGIN_FAILURES_PER_ACCOUNT_IP"]
     for _ in range(limit):
-        assert (
-            auth.post(
-                "/auth/login", {"email": user.email, "password": "nope nope nope"}
-            ).status_code
-            == 422
-        )
+        wrong = auth.post("/auth/login", {"email": user.email, "password": "nope nope nope"})
+        assert wrong.status_code == 422
     blocked = auth.post("/auth/login", {"email": user.email, "password": PASSWORD})
     assert blocked.status_code == 429
     assert blocked.headers["Retry-After"] == str(app.config["LOGIN_WINDOW_SECONDS"])
-    assert "Too many failed logins" in blocked.get_data(as_text=True)
+    assert (
+        "Too many failed logins for this e-mail address from your network. "
+        "Try again in 15 minutes." in blocked.get_data(as_text=True)
+    )
 
 
 def test_repeated_failures_are_rate_limited_per_ip(app, auth):
@@ -157,12 +156,16 @@ def test_repeated_failures_are_rate_limited_per_ip(app, auth):
     for n in range(3):
         auth.post("/auth/login", {"email": f"guess{n}@example.org", "password": "nope nope nope"})
     user = make_user(app)
-    assert auth.post("/auth/login", {"email": user.email, "password": PASSWORD}).status_code == 429
+    blocked = auth.post("/auth/login", {"email": user.email, "password": PASSWORD})
+    assert blocked.status_code == 429
+    assert "Too many failed logins from your network. Try again in 15 minutes." in (
+        blocked.get_data(as_text=True)
+    )
 
 
-def test_a_successful_login_clears_the_account_failures(app, auth):
+def test_a_successful_login_clears_the_failures_from_that_place(app, auth):
     user = make_user(app)
-    limit = app.config["LOGIN_FAILURES_PER_ACCOUNT"]
+    limit = app.config["LOGIN_FAILURES_PER_ACCOUNT_IP"]
     for _ in range(limit - 1):
         auth.post("/auth/login", {"email": user.email, "password": "nope nope nope"})
     auth.login(email=user.email)
