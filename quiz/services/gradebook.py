@@ -120,7 +120,8 @@ def _cell(text: str) -> str:
 
 
 def gradebook_csv(book: Gradebook) -> str:
-    """Return the gradebook as CSV: one row per student, two columns per assignment."""
+    """Return the gradebook as CSV: one row per student, two columns per assignment, and
+    the class averages last, as the page shows them (the same figures, rounded alike)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     header = ["Student", "E-mail"]
@@ -131,9 +132,12 @@ def gradebook_csv(book: Gradebook) -> str:
         row = [_cell(student.name), _cell(student.email)]
         for quiz in book.assignments:
             cell = book.cells[(student.id, quiz.id)]
-            row += ["" if cell.grade is None else f"{cell.grade:.1f}", cell.status]
-        average = book.student_averages[student.id]
-        writer.writerow(row + ["" if average is None else f"{average:.1f}"])
+            row += [rules_core.grade_text(cell.grade), cell.status]
+        writer.writerow(row + [rules_core.grade_text(book.student_averages[student.id])])
+    averages = ["Class average", ""]
+    for quiz in book.assignments:
+        averages += [rules_core.grade_text(book.averages[quiz.id]), ""]
+    writer.writerow(averages + [""])
     return out.getvalue()
 
 

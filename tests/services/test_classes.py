@@ -177,6 +177,7 @@ def test_gradebook_grades_by_method_and_exports_csv(app, course):
             ],
             ["Ana", course["ana"].email, "80.0", "submitted", "20.0", "submitted", "50.0"],
             ["Ben", course["ben"].email, "", "not started", "", "not started", ""],
+            ["Class average", "", "80.0", "", "20.0", "", ""],
         ]
 
 

@@ -83,9 +83,9 @@ def test_an_instructor_runs_an_assignment_from_class_to_gradebook(browser, live_
         prof.goto(class_url)
         prof.get_by_role("link", name="Gradebook").click()
         rows = prof.locator("table.gradebook tbody tr")
-        assert rows.nth(0).inner_text().split()[:3] == ["Ana", "Student", "100%"]
-        assert rows.nth(1).inner_text().split()[:3] == ["Ben", "Student", "40%"]
-        assert "70%" in prof.locator("table.gradebook tfoot").inner_text()
+        assert rows.nth(0).inner_text().split()[:3] == ["Ana", "Student", "100.0%"]
+        assert rows.nth(1).inner_text().split()[:3] == ["Ben", "Student", "40.0%"]
+        assert "70.0%" in prof.locator("table.gradebook tfoot").inner_text()
         with prof.expect_download() as download:
             prof.get_by_role("link", name="Download CSV").click()
         text = download.value.path().read_text(encoding="utf-8-sig")
