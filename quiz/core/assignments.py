@@ -6,6 +6,7 @@ Pure: Moodle's conventions, with `now` passed in.
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 GRADING_METHODS = ("highest", "average", "first", "last")
 REVIEW_OPTIONS = ("immediately", "after_due", "never")
@@ -109,6 +110,22 @@ def final_grade(method: str, sittings: Sequence[Sitting]) -> float | None:
     if method == "first":
         return done[0].percent
     return done[-1].percent
+
+
+def grade_text(percent: float | None) -> str:
+    """Write a grade in percent as the gradebook page and its CSV both show it.
+
+    Args:
+        percent: the grade (0–100), or None when there is none.
+
+    Returns:
+        One decimal, a half rounded up as people do by hand (62.25 → "62.3", 62.45 →
+        "62.5", where float formatting gives "62.2" and "62.5"); "" for None.
+    """
+    if percent is None:
+        return ""
+    # repr is the shortest decimal that reads back as the same float: what was meant.
+    return str(Decimal(repr(percent)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
 def status(sittings: Sequence[Sitting], due_at: datetime | None, now: datetime) -> str:

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 _ARTICLES = ("the", "a", "an")
@@ -107,6 +108,46 @@ def is_blank(type_: str, response: object) -> bool:
     if type_ not in _GRADERS:
         raise ValueError(f"unknown type {type_!r}")
     return _empty(response)
+
+
+def random_guess_score(type_: str, payload: dict[str, Any]) -> float | None:
+    """Return the mean score of a random guess, as Moodle's item analysis shows it.
+
+    Args:
+        type_: The question type.
+        payload: The question's canonical answer data.
+
+    Returns:
+        A fraction 0 to 1: mcq 1/options; multi the mean score of every non-empty set
+        of options, each as likely (Moodle's rule), under this grader's partial credit;
+        true_false 1/2; matching 1/(distinct answers), each left matched at random;
+        ordering 1/2, the share of item pairs a random order puts right (1 for one
+        item); short, numeric and cloze 0, nothing typed at random is right.
+
+    Raises:
+        ValueError: If `type_` is unknown.
+    """
+    if type_ not in _GRADERS:
+        raise ValueError(f"unknown type {type_!r}")
+    if type_ == "mcq":
+        return 1 / len(payload["options"])
+    if type_ == "multi":
+        n, k = len(payload["options"]), len(set(payload["answers"]))
+        # A set with h right and w wrong options scores max(0, (h − w)/k); C(k, h)·C(n − k, w)
+        # sets have those counts. Exact fractions: the grader's 4-decimal rounding aside.
+        total = sum(
+            math.comb(k, h) * math.comb(n - k, w) * Fraction(max(0, h - w), k)
+            for h in range(k + 1)
+            for w in range(n - k + 1)
+        )
+        return float(total / (2**n - 1))
+    if type_ == "true_false":
+        return 0.5
+    if type_ == "matching":
+        return 1 / len({right for _, right in payload["pairs"]})
+    if type_ == "ordering":
+        return 0.5 if len(payload["items"]) > 1 else 1.0
+    return 0.0
 
 
 def suggest_rating(grade: Grade) -> int:

@@ -1,4 +1,4 @@
-"""Reading a class: the gradebook, one student's work, item analysis, a student's assignments.
+"""Reading a class: the gradebook, one student's work, a student's assignments.
 
 Each reads a fixed number of statements, however many students and attempts.
 """
@@ -12,10 +12,9 @@ from datetime import datetime
 from sqlalchemy import select
 
 from quiz.core import assignments as rules_core
-from quiz.core.itemstats import TestStats, analyse
 from quiz.db import db, utcnow
-from quiz.models import Answer, Attempt, Classroom, Enrollment, Override, Question, Quiz, User
-from quiz.services.classes import owned_assignment, owned_class, roster, window_for
+from quiz.models import Answer, Attempt, Classroom, Enrollment, Override, Quiz, User
+from quiz.services.classes import owned_class, roster, window_for
 
 
 @dataclass(frozen=True)
@@ -120,7 +119,8 @@ def _cell(text: str) -> str:
 
 
 def gradebook_csv(book: Gradebook) -> str:
-    """Return the gradebook as CSV: one row per student, two columns per assignment."""
+    """Return the gradebook as CSV: one row per student, two columns per assignment, and
+    the class averages last, as the page shows them (the same figures, rounded alike)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     header = ["Student", "E-mail"]
@@ -131,9 +131,12 @@ def gradebook_csv(book: Gradebook) -> str:
         row = [_cell(student.name), _cell(student.email)]
         for quiz in book.assignments:
             cell = book.cells[(student.id, quiz.id)]
-            row += ["" if cell.grade is None else f"{cell.grade:.1f}", cell.status]
-        average = book.student_averages[student.id]
-        writer.writerow(row + ["" if average is None else f"{average:.1f}"])
+            row += [rules_core.grade_text(cell.grade), cell.status]
+        writer.writerow(row + [rules_core.grade_text(book.student_averages[student.id])])
+    averages = ["Class average", ""]
+    for quiz in book.assignments:
+        averages += [rules_core.grade_text(book.averages[quiz.id]), ""]
+    writer.writerow(averages + [""])
     return out.getvalue()
 
 
@@ -170,58 +173,6 @@ def student_work(user: User, class_id: int, student_id: int) -> tuple[User, list
         (a, sorted(answers[a.id], key=lambda x: a.question_order.index(x.question_id)))
         for a in attempts
     ]
-
-
-@dataclass(frozen=True)
-class Analysis:
-    quiz: Quiz
-    stats: TestStats
-    questions: dict  # question id -> Question
-    first_only: bool
-
-
-def item_analysis(user: User, quiz_id: int, first_only: bool = True) -> Analysis:
-    """Analyse an assignment's items over finished attempts (first attempts by default).
-
-    Raises:
-        QuizError: not the instructor's assignment (404).
-    """
-    quiz = owned_assignment(user, quiz_id)
-    query = select(Attempt).where(Attempt.quiz_id == quiz.id, Attempt.state == "finished")
-    if first_only:
-        query = query.where(Attempt.number == 1)
-    attempts = db.session.scalars(query.order_by(Attempt.id)).all()
-    marks, choices = [], []
-    by_attempt = defaultdict(list)
-    questions = {}
-    for answer in db.session.scalars(
-        select(Answer)
-        .options(db.joinedload(Answer.question))
-        .where(Answer.attempt_id.in_([a.id for a in attempts]))
-    ):
-        by_attempt[answer.attempt_id].append(answer)
-        questions[answer.question_id] = answer.question
-    for attempt in attempts:
-        given = by_attempt[attempt.id]
-        marks.append({a.question_id: a.points or 0.0 for a in given})
-        choices.append({a.question_id: _chosen(a.question, a.response) for a in given})
-    stats = analyse(marks, {qid: 1.0 for qid in questions}, choices)
-    return Analysis(quiz, stats, questions, first_only)
-
-
-def _chosen(question: Question, response) -> list[str]:
-    """Return what a response chose, for distractor analysis."""
-    if response is None:
-        return ["(no answer)"]
-    if question.type == "mcq":
-        return [response]
-    if question.type == "multi":
-        return list(response) or ["(no answer)"]
-    if question.type == "true_false":
-        return ["True" if response else "False"]
-    if question.type in ("short", "numeric"):
-        return [str(response).strip()]
-    return []
 
 
 @dataclass(frozen=True)

@@ -388,14 +388,20 @@ def finish(
 def _finish(user_id: int, attempt_id: int, now: datetime, closed_by: str) -> tuple[Attempt, bool]:
     """Close and grade the attempt if it is open; return it and whether this call closed it.
 
-    An attempt closed for its deadline counts as finished at the deadline (not when the
-    next request or the sweep found it), so it is never late because nobody was looking.
+    One rule whoever closes it (Finish, opening its page, the API, the sweep): an attempt
+    closed after its deadline counts as finished at the deadline, not when the next request
+    found it, so its late status never depends on who was looking; past the grace period it
+    was closed by the deadline, whoever pressed the button.
     """
     with write_transaction() as session:
+        deadline = session.scalar(
+            select(Attempt.deadline).where(Attempt.id == attempt_id).with_for_update()
+        )
         finished_at = now
-        if closed_by == "deadline":
-            deadline = session.scalar(select(Attempt.deadline).where(Attempt.id == attempt_id))
-            finished_at = min(now, deadline) if deadline else now
+        if deadline is not None and now > deadline:
+            finished_at = deadline
+            if now > deadline + GRACE:
+                closed_by = "deadline"
         # The conditional UPDATE is the exactly-once gate: only one caller changes the row.
         closed = session.execute(
             update(Attempt)

@@ -7,6 +7,7 @@ from flask import Flask
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
+from quiz.core.assignments import grade_text
 from quiz.db import MAX_ID
 
 
@@ -36,6 +37,11 @@ def duration(seconds: int | float) -> str:
     return f"{seconds // 3600} h {seconds % 3600 // 60} min"
 
 
+def grade(percent: float | None) -> str:
+    """Format a grade as "62.5%" (the CSV's rounding), or "–" when there is none."""
+    return "–" if percent is None else f"{grade_text(percent)}%"
+
+
 def init_app(app: Flask) -> None:
     """Register the blueprints and template filters."""
     from quiz import api
@@ -55,6 +61,7 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter  # before any route is added
     app.add_template_filter(localtime)
     app.add_template_filter(duration)
+    app.add_template_filter(grade)
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(bank.bp)

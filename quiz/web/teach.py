@@ -14,7 +14,7 @@ from quiz.bank.schema import KINDS, TYPES
 from quiz.core.quizbuild import Rules
 from quiz.db import db
 from quiz.models import Override, Question, Quiz, Source, Topic
-from quiz.services import classes, gradebook, progress
+from quiz.services import analysis, classes, gradebook, progress
 from quiz.services.quizzes import QuizError
 from quiz.web.forms import AssignmentForm, ClassForm, OverrideForm, SelectChoice
 from quiz.web.quizzes import TYPE_LABELS
@@ -282,7 +282,7 @@ def student_page(class_id: int, student_id: int):
 @instructor_required
 def analysis_page(quiz_id: int):
     """Show the item analysis of an assignment (first attempts unless ?all=1)."""
-    result = _or_404(gradebook.item_analysis, _user(), quiz_id, request.args.get("all") != "1")
+    result = _or_404(analysis.item_analysis, _user(), quiz_id, request.args.get("all") != "1")
     return render_template("teach/analysis.html", a=result, type_labels=TYPE_LABELS)
 
 

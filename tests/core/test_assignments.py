@@ -8,6 +8,7 @@ from quiz.core.assignments import (
     can_start,
     deadline,
     final_grade,
+    grade_text,
     status,
     window,
 )
@@ -84,3 +85,21 @@ def test_accepted_late_work_keeps_the_full_time_limit():
 )
 def test_when_answers_are_shown(review, now, visible):
     assert answers_visible(review, T + timedelta(hours=1), now) is visible
+
+
+@pytest.mark.parametrize(
+    ("percent", "text"),
+    [
+        # 62.25 is exact in binary: "%.1f" rounds the half to even, "62.2"; by hand, 62.3.
+        (62.25, "62.3"),
+        # 1.15 is stored as 1.149999…: "%.1f" gives "1.1"; the 1.15 that was meant gives 1.2.
+        (1.15, "1.2"),
+        (6.25, "6.3"),
+        (200 / 3, "66.7"),
+        (100.0, "100.0"),
+        (0.0, "0.0"),
+        (None, ""),
+    ],
+)
+def test_grades_are_written_to_one_decimal_with_halves_rounded_up(percent, text):
+    assert grade_text(percent) == text

@@ -10,6 +10,7 @@ from quiz.core.grading import (
     grade,
     is_blank,
     normalize_answer,
+    random_guess_score,
     suggest_rating,
 )
 
@@ -393,3 +394,33 @@ def test_unknown_type_is_a_value_error() -> None:
 def test_suggest_rating_maps_score_to_again_hard_good(grade_score: float, rating: int) -> None:
     result = Grade(grade_score, grade_score == 1.0, (), "")
     assert suggest_rating(result) == rating
+
+
+@pytest.mark.parametrize(
+    ("type_", "payload", "score"),
+    [
+        ("mcq", MCQ, 1 / 3),  # one of three options
+        # MULTI2, 4 options, 2 right (k = 2), 15 non-empty sets scored max(0, (h − w)/2):
+        # 1 right alone: 2 sets × 1/2; both right: 1 × 1; both right + 1 wrong: 2 × 1/2;
+        # the rest 0. (1 + 1 + 1)/15 = 1/5.
+        ("multi", MULTI2, 1 / 5),
+        # MULTI3, 5 options, 3 right, 31 sets: (h, w) → sets × score:
+        # (1,0) 3 × 1/3, (2,0) 3 × 2/3, (3,0) 1 × 1, (2,1) 6 × 1/3, (3,1) 2 × 2/3,
+        # (3,2) 1 × 1/3 → 1 + 2 + 1 + 2 + 4/3 + 1/3 = 23/3; / 31 = 23/93.
+        ("multi", MULTI3, 23 / 93),
+        ("true_false", {"answer": True}, 1 / 2),
+        ("short", RASMUSSEN, 0.0),
+        ("numeric", YEAR, 0.0),
+        ("matching", MATCHING, 1 / 3),  # three answers to pick from for each left
+        ("ordering", ORDERING, 1 / 2),  # each pair of items is in order half the time
+        ("ordering", {"items": ["A"]}, 1.0),
+        ("cloze", CLOZE, 0.0),
+    ],
+)
+def test_random_guess_score_is_the_mean_score_of_a_random_answer(type_, payload, score):
+    assert random_guess_score(type_, payload) == pytest.approx(score, rel=1e-12)
+
+
+def test_random_guess_score_of_an_unknown_type_is_refused():
+    with pytest.raises(ValueError, match="unknown type"):
+        random_guess_score("essay", {})

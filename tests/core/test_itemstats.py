@@ -10,7 +10,7 @@ import statistics
 
 import pytest
 
-from quiz.core.itemstats import ItemStats, TestStats, analyse
+from quiz.core.itemstats import NO_ANSWER, Choice, ItemStats, TestStats, analyse
 
 
 def close(value):
@@ -373,3 +373,185 @@ def test_a_zero_mark_question_has_no_facility():
 def test_inconsistent_input_is_refused(marks, max_marks, choices, message):
     with pytest.raises(ValueError, match=message):
         analyse(marks, max_marks, choices)
+
+
+# Eight attempts for the upper and lower groups: 27 % of 8 = 2.16, so groups of 2.
+#
+#   attempt  q1 q2 q3 | X₋₁ = q2 + q3   X₋₃ = q1 + q2
+#   A         1  1  1 |  2              2
+#   B         0  1  1 |  2              1
+#   C         1  1  0 |  1              2
+#   D         0  0  1 |  1              0
+#   E         1  1  0 |  1              2
+#   F         0  0  1 |  1              0
+#   G         0  0  0 |  0              0
+#   H         0  0  0 |  0              0
+#
+# q1 by X₋₁: upper A B (2, 2); lower G H (0, 0).
+# q3 by X₋₃: the 2s are A C E, so upper A C (ties go to the earlier attempt);
+#            the 0s are D F G H, so lower D F.
+EIGHT = [
+    {1: 1, 2: 1, 3: 1},
+    {1: 0, 2: 1, 3: 1},
+    {1: 1, 2: 1, 3: 0},
+    {1: 0, 2: 0, 3: 1},
+    {1: 1, 2: 1, 3: 0},
+    {1: 0, 2: 0, 3: 1},
+    {1: 0, 2: 0, 3: 0},
+    {1: 0, 2: 0, 3: 0},
+]
+RIGHT, PARIS, LYON = Choice("Right", right=True), Choice("Paris"), Choice("Lyon")
+
+
+def pair(left: int, text: str, right: bool) -> Choice:
+    return Choice(text, right, left, ("Kosovo", "Libya")[left - 1])
+
+
+K99, K11 = pair(1, "1999", True), pair(1, "2011", False)
+L11, L99, L_BLANK = pair(2, "2011", True), pair(2, "1999", False), pair(2, NO_ANSWER, False)
+EIGHT_CHOICES = [
+    {1: [RIGHT], 3: [K99, L11]},  # A
+    {1: [PARIS], 3: [K99, L11]},  # B
+    {1: [RIGHT], 3: [K11, L99]},  # C
+    {1: [PARIS], 3: [K99, L11]},  # D
+    {1: [RIGHT], 3: [K99, L_BLANK]},  # E
+    {1: [LYON], 3: [K99, L11]},  # F
+    {1: [LYON], 3: [K11, L99]},  # G
+    {1: [LYON], 3: [Choice(NO_ANSWER)]},  # H: a matching left wholly blank
+]
+
+
+def counts(entry: ItemStats) -> list[tuple]:
+    return [
+        (o.choice.part, o.choice.text, o.count, o.upper, o.lower, o.flagged)
+        for o in entry.responses
+    ]
+
+
+def test_a_distractor_the_upper_group_chooses_more_than_the_lower_is_flagged():
+    # q1: Right A C E (3; upper A; lower none). Paris B D (2; upper B; lower none): wrong and
+    # chosen more by the upper group → flagged. Lyon F G H (3; upper none; lower G H).
+    # Most frequent first, ties by text: Lyon 3, Right 3, Paris 2.
+    q1 = item(analyse(EIGHT, ONE_MARK, EIGHT_CHOICES), 1)
+    assert q1.group_size == 2
+    assert counts(q1) == [
+        (0, "Lyon", 3, 0, 2, False),
+        (0, "Right", 3, 1, 0, False),
+        (0, "Paris", 2, 1, 0, True),
+    ]
+    assert q1.options == {"Lyon": 3, "Paris": 2, "Right": 3}
+
+
+def test_each_pair_of_a_matching_question_has_its_own_counts_and_flags():
+    # q3, upper A C, lower D F.
+    # whole question: H left it blank (1; in neither group).
+    # Kosovo: 1999 (right) A B D E F = 5, upper A = 1, lower D F = 2;
+    #         2011 C G = 2, upper C = 1, lower 0 → flagged.
+    # Libya:  2011 (right) A B D F = 4, upper A = 1, lower D F = 2;
+    #         1999 C G = 2, upper C = 1, lower 0 → flagged; blank E = 1, not a distractor.
+    q3 = item(analyse(EIGHT, ONE_MARK, EIGHT_CHOICES), 3)
+    assert counts(q3) == [
+        (0, NO_ANSWER, 1, 0, 0, False),
+        (1, "1999", 5, 1, 2, False),
+        (1, "2011", 2, 1, 0, True),
+        (2, "2011", 4, 1, 2, False),
+        (2, "1999", 2, 1, 0, True),
+        (2, NO_ANSWER, 1, 0, 0, False),
+    ]
+    assert [o.choice.part_label for o in q3.responses] == ["", *["Kosovo"] * 2, *["Libya"] * 3]
+    assert q3.options == {NO_ANSWER: 1}
+
+
+def test_groups_break_ties_at_the_cut_by_attempt_order_and_never_overlap():
+    # Four attempts: 27 % of 4 = 1.08 → groups of 1.
+    # q1 = 1 0 1 0, X₋₁ = q2 = 1 1 0 0: attempts 0 and 1 tie for the top, the earlier (0)
+    # is the upper group; 2 and 3 tie for the bottom, the earlier (2) is the lower group.
+    marks = [{1: 1, 2: 1}, {1: 0, 2: 1}, {1: 1, 2: 0}, {1: 0, 2: 0}]
+    choices = [{1: [RIGHT]}, {1: [PARIS]}, {1: [RIGHT]}, {1: [LYON]}]
+    q1 = item(analyse(marks, {1: 1, 2: 1}, choices), 1)
+    assert q1.group_size == 1
+    assert counts(q1) == [
+        (0, "Right", 2, 1, 1, False),
+        (0, "Lyon", 1, 0, 0, False),
+        (0, "Paris", 1, 0, 0, False),
+    ]
+
+
+@pytest.mark.parametrize(("attempts", "size"), [(1, 0), (2, 1), (5, 1), (6, 2), (25, 7)])
+def test_each_group_is_27_percent_of_the_attempts_rounded(attempts, size):
+    # 0.27 × 2 = 0.54 → 1; × 5 = 1.35 → 1; × 6 = 1.62 → 2; × 25 = 6.75 → 7; one: none.
+    marks = [{1: n % 2, 2: n % 3} for n in range(attempts)]
+    assert item(analyse(marks, {1: 1, 2: 1}), 1).group_size == size
+
+
+def test_weights_skewness_kurtosis_and_mean_percent_match_the_hand_computed_values():
+    # MAIN: X = 3 2 2 1 0, mean 1.6, deviations 1.4 .4 .4 −.6 −1.6.
+    # Intended weight: each question is 1 mark of 3 → 100/3.
+    # Covariance with X (divide by 4):
+    #   q1 dev .4 .4 .4 −.6 −.6: (.56 + .16 + .16 + .36 + .96)/4 = 2.2/4 = .55
+    #   q2 dev .4 .4 −.6 .4 −.6: (.56 + .16 − .24 − .24 + .96)/4 = 1.2/4 = .3
+    #   q3 dev .6 −.4 .6 −.4 −.4: (.84 − .16 + .24 + .24 + .64)/4 = 1.8/4 = .45
+    #   (sum 1.3 = var X, as it must). Effective weight = 100 √covᵢ / (√.55 + √.3 + √.45).
+    # Shape (s = 5): Σd² = 5.2, Σd³ = 2.744 + .064 + .064 − .216 − 4.096 = −1.44,
+    #   Σd⁴ = 3.8416 + .0256 + .0256 + .1296 + 6.5536 = 10.576;
+    #   m2 = 1.04, m3 = −.288, m4 = 2.1152; k2 = 5 · 1.04/4 = 1.3;
+    #   k3 = 25 · (−.288)/(4 · 3) = −.6 → skewness = −.6/1.3^1.5;
+    #   k4 = 25 · (6 · 2.1152 − 3 · 4 · 1.04²)/(4 · 3 · 2) = 25 · (−.288)/24 = −.3
+    #   → kurtosis = −.3/1.3² = −30/169.
+    # Mean percent: 1.6 of 3 marks = 160/3.
+    stats = analyse(MAIN, ONE_MARK)
+    roots = math.sqrt(0.55) + math.sqrt(0.3) + math.sqrt(0.45)
+    for qid, cov in ((1, 0.55), (2, 0.3), (3, 0.45)):
+        assert item(stats, qid).intended_weight == close(100 / 3)
+        assert item(stats, qid).effective_weight == close(100 * math.sqrt(cov) / roots)
+    assert stats.skewness == close(-0.6 / 1.3**1.5)
+    assert stats.kurtosis == close(-30 / 169)
+    assert stats.mean_percent == close(160 / 3)
+
+
+def test_an_item_against_the_total_has_no_effective_weight():
+    # q4 = 0 0 0 1 1 on MAIN: X = 3 2 2 2 1, mean 2, deviations 1 0 0 0 −1;
+    # q4 deviations −.4 −.4 −.4 .6 .6 → cov = (−.4 − .6)/4 = −.25 < 0: no weight, and
+    # it is left out of the others' denominator.
+    # q1 against X: deviations .4 .4 .4 −.6 −.6 → (.4 + .6)/4 = .25;
+    # q2 deviations .4 .4 −.6 .4 −.6 → (.4 + .6)/4 = .25; q3 .6 −.4 .6 −.4 −.4 → (.6 + .4)/4
+    # = .25 (X's zero deviations drop every middle term).
+    # So each of q1..q3 weighs 100 · .5/(3 · .5) = 100/3.
+    marks = [{**attempt, 4: mark} for attempt, mark in zip(MAIN, (0, 0, 0, 1, 1), strict=True)]
+    stats = analyse(marks, {**ONE_MARK, 4: 1})
+    assert item(stats, 4).effective_weight is None
+    for qid in (1, 2, 3):
+        assert item(stats, qid).effective_weight == close(100 / 3)
+    assert item(stats, 4).intended_weight == close(25.0)
+
+
+def test_intended_weight_follows_each_questions_marks():
+    # q1 out of 1, q2 out of 2: 1/3 and 2/3 of the 3 marks.
+    stats = analyse([{1: 1, 2: 1}, {1: 0.5, 2: 2}], {1: 1, 2: 2})
+    assert item(stats, 1).intended_weight == close(100 / 3)
+    assert item(stats, 2).intended_weight == close(200 / 3)
+
+
+@pytest.mark.parametrize(
+    ("marks", "skewness", "kurtosis"),
+    [
+        ([{1: 1, 2: 1}, {1: 0, 2: 0}], None, None),  # two attempts: neither
+        # Three, X = 2 1 0: symmetric, skewness 0; kurtosis needs four.
+        ([{1: 1, 2: 1}, {1: 1, 2: 0}, {1: 0, 2: 0}], 0.0, None),
+        ([{1: 1, 2: 0}, {1: 0, 2: 1}, {1: 1, 2: 0}, {1: 0, 2: 1}], None, None),  # constant X
+    ],
+    ids=["two attempts", "three attempts", "constant totals"],
+)
+def test_skewness_needs_three_attempts_and_kurtosis_four(marks, skewness, kurtosis):
+    stats = analyse(marks, {1: 1, 2: 1})
+    assert stats.skewness == (None if skewness is None else close(skewness))
+    assert stats.kurtosis == kurtosis
+
+
+def test_an_item_no_better_than_a_random_guess_is_flagged():
+    # Facilities on MAIN: q1 60, q2 60, q3 40. Guesses: q1 1/3 (33.3 < 60), q2 0.6 (60 ≤ 60:
+    # flagged), q3 none known.
+    stats = analyse(MAIN, ONE_MARK, guess_scores={1: 1 / 3, 2: 0.6, 3: None})
+    assert item(stats, 1).random_guess_score == close(100 / 3)
+    assert [item(stats, q).below_guess for q in (1, 2, 3)] == [False, True, False]
+    assert item(stats, 3).random_guess_score is None

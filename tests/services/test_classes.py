@@ -9,7 +9,7 @@ from sqlalchemy import insert, select
 
 from quiz.db import db
 from quiz.models import Answer, Enrollment, Role, User
-from quiz.services import authoring, classes, gradebook, quizzes
+from quiz.services import analysis, authoring, classes, gradebook, quizzes
 from quiz.services.classes import AssignmentSettings
 from quiz.services.quizzes import GRACE, QuizError
 from tests.conftest import NOW, make_source, make_user
@@ -177,6 +177,7 @@ def test_gradebook_grades_by_method_and_exports_csv(app, course):
             ],
             ["Ana", course["ana"].email, "80.0", "submitted", "20.0", "submitted", "50.0"],
             ["Ben", course["ben"].email, "", "not started", "", "not started", ""],
+            ["Class average", "", "80.0", "", "20.0", "", ""],
         ]
 
 
@@ -199,7 +200,7 @@ def test_item_analysis_matches_the_hand_computed_statistics(app, course):
         pattern = [{q1, q2, q3}, {q1, q2}, {q1, q3}, {q2}, set()]
         for student, right in zip([course["ana"], course["ben"], *extra], pattern, strict=True):
             answer_all(app, student, classes.start_assignment(me(student), quiz.id, now=NOW), right)
-        result = gradebook.item_analysis(me(course["teacher"]), quiz.id)
+        result = analysis.item_analysis(me(course["teacher"]), quiz.id)
     stats = result.stats
     assert stats.attempts == 5 and stats.enough
     items = {i.question_id: i for i in stats.items}
@@ -218,7 +219,7 @@ def test_item_analysis_with_one_attempt_says_not_enough(app, course):
         answer_all(
             app, course["ana"], classes.start_assignment(me(course["ana"]), quiz_id, now=NOW), set()
         )
-        result = gradebook.item_analysis(me(course["teacher"]), quiz_id)
+        result = analysis.item_analysis(me(course["teacher"]), quiz_id)
         assert not result.stats.enough
         assert result.stats.cic is None
 

@@ -91,7 +91,7 @@ def test_due_dates_are_entered_and_shown_in_the_instructors_time_zone(app, clien
     )
 
 
-def test_gradebook_csv_is_utf8_with_one_row_per_student(app, client, auth):
+def test_gradebook_csv_is_utf8_with_one_row_per_student_then_the_class_average(app, client, auth):
     teacher, class_id = setup_class(app, auth, client)
     students = [make_user(app, name=name) for name in ("Zoë", "Ana")]
     with app.app_context():
@@ -107,7 +107,7 @@ def test_gradebook_csv_is_utf8_with_one_row_per_student(app, client, auth):
     text = response.get_data().decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == ["Student", "E-mail", "Average (%)"]
-    assert [r[0] for r in rows[1:]] == ["Ana", "Zoë"]
+    assert [r[0] for r in rows[1:]] == ["Ana", "Zoë", "Class average"]
 
 
 def test_analysis_page_says_when_there_are_not_enough_attempts(app, client, auth):
@@ -222,3 +222,44 @@ def test_an_open_assignment_hides_its_questions_everywhere_else(app, client, aut
     assert client.post("/api/v1/study/reviews", json=peek, headers=headers).status_code == 200
     assert client.get(f"/study/card/{asked}").status_code == 200
     assert "6 questions" in client.get("/bank?source=deck").get_data(as_text=True)
+
+
+def test_gradebook_page_and_csv_show_the_same_grades_and_class_average(app, client, auth):
+    from quiz.services import quizzes
+    from quiz.services.classes import AssignmentSettings
+    from tests.conftest import NOW
+
+    teacher = auth.login(role=Role.INSTRUCTOR)
+    ids = make_source(app, 8)
+    ana, ben = make_user(app, name="Ana"), make_user(app, name="Ben")
+    with app.app_context():
+        classroom = classes.create_class(db.session.get(User, teacher.id), "Period 3")
+        for student in (ana, ben):
+            classes.join(db.session.get(User, student.id), classroom.join_code)
+        quiz = classes.create_assignment(
+            db.session.get(User, teacher.id),
+            classroom.id,
+            "deck",
+            AssignmentSettings(title="Week 1", shuffle=False),
+            question_ids=ids,
+        )
+        # Ana gets 1 of 8 right: 12.5 %; Ben none: 0 %. Class average (12.5 + 0)/2 = 6.25,
+        # which "%.0f" shows as 6 and "%.1f" as 6.2 (half to even); by hand it is 6.3.
+        for student, right in ((ana, 1), (ben, 0)):
+            who = db.session.get(User, student.id)
+            attempt = classes.start_assignment(who, quiz.id, now=NOW)
+            for n, qid in enumerate(attempt.question_order):
+                quizzes.save_answer(who, attempt.id, qid, "Right" if n < right else "Wrong", 0)
+            quizzes.finish(who, attempt.id)
+    html = client.get(f"/teach/classes/{classroom.id}/gradebook").get_data(as_text=True)
+    grades = re.findall(r'<span class="grade">([^<]*)</span>', html)
+    assert grades == ["12.5%", "0.0%"]
+    foot = re.search(r"<tfoot>(.*?)</tfoot>", html, re.S).group(1)
+    assert re.findall(r'<td class="num">([^<]*)</td>', foot) == ["6.3%"]
+    text = client.get(f"/teach/classes/{classroom.id}/gradebook.csv").get_data().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[1:] == [
+        ["Ana", ana.email, "12.5", "submitted", "12.5"],
+        ["Ben", ben.email, "0.0", "submitted", "0.0"],
+        ["Class average", "", "6.3", "", ""],
+    ]
