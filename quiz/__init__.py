@@ -1,11 +1,8 @@
 """quiz: flashcards and scored quizzes built from one source text."""
 
-import os
-from pathlib import Path
-
 from flask import Flask
 
-from quiz.config import ROOT, load_config
+from quiz.config import ROOT, instance_path, load_config
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -14,7 +11,7 @@ def create_app(config: dict | None = None) -> Flask:
     Args:
         config: overrides applied last (tests pass the database URL and ENV here).
     """
-    instance = Path(os.environ.get("QUIZ_INSTANCE_PATH", ROOT / "instance"))
+    instance = instance_path()
     app = Flask(__name__, instance_path=str(instance), template_folder=str(ROOT / "templates"))
     app.config.from_mapping(load_config(instance, config))
     instance.mkdir(parents=True, exist_ok=True)

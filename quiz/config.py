@@ -11,6 +11,14 @@ class ConfigError(RuntimeError):
     """Raised when the app cannot start with the configuration it was given."""
 
 
+def instance_path() -> Path:
+    """Return the folder of the database and the secret key: QUIZ_INSTANCE_PATH or instance/.
+
+    Every entry point (the app, every `quiz` command) asks here, so that they agree.
+    """
+    return Path(os.environ.get("QUIZ_INSTANCE_PATH") or ROOT / "instance").resolve()
+
+
 def _flag(value: str) -> bool:
     return value.strip().lower() in ("1", "true", "yes", "on")
 
