@@ -111,13 +111,16 @@ def bank_validate(path: str | None, seeds: str | None) -> None:
 @bank.command("stats", with_appcontext=False)
 @click.argument("path", required=False, type=click.Path())
 def bank_stats_command(path: str | None) -> None:
-    """Print the number of items per topic, kind, type and difficulty."""
+    """Print the number of items per topic, kind, type and difficulty; exit 1 on any error."""
     target = _bank_path(path)
     sources, items, errors = check(target, default_seeds_dir(target))
     for line in bank_stats(sources, items):
         click.echo(line)
     if errors:
-        click.echo(f"({count_errors(errors)}: run `quiz bank validate`)", err=True)
+        for error in errors:
+            click.echo(str(error), err=True)
+        click.echo(f"Incomplete counts: {count_errors(errors)} (broken items left out).", err=True)
+        sys.exit(1)
 
 
 @bank.command("load")
