@@ -5,6 +5,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENTS = ("development", "production", "testing")
+LOG_FORMATS = ("text", "json")
 
 
 class ConfigError(RuntimeError):
@@ -21,6 +22,13 @@ def instance_path() -> Path:
 
 def _flag(value: str) -> bool:
     return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _whole_number(name: str) -> int:
+    value = os.environ[name].strip()
+    if not value.isdigit():
+        raise ConfigError(f"{name} must be a whole number (0 or more), not {value!r}")
+    return int(value)
 
 
 def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
@@ -50,6 +58,10 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "LOGIN_FAILURES_PER_ACCOUNT": 5,
         "LOGIN_FAILURES_PER_IP": 20,
         "LOGIN_WINDOW_SECONDS": 15 * 60,
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed
+        # (quiz/proxy.py). 0: the address of whoever connects is the client's.
+        "TRUSTED_PROXIES": 0,
+        "LOG_FORMAT": "text",
         "BANK_PATH": str(ROOT / "question_bank"),
         "SEEDS_PATH": str(ROOT / "seeds"),
     }
@@ -58,6 +70,15 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         config["SQLALCHEMY_DATABASE_URI"] = url
     if "QUIZ_PASSWORD_HASH_CONCURRENCY" in os.environ:
         config["PASSWORD_HASH_CONCURRENCY"] = int(os.environ["QUIZ_PASSWORD_HASH_CONCURRENCY"])
+    if "QUIZ_TRUSTED_PROXIES" in os.environ:
+        config["TRUSTED_PROXIES"] = _whole_number("QUIZ_TRUSTED_PROXIES")
+    if "QUIZ_LOG_FORMAT" in os.environ:
+        config["LOG_FORMAT"] = os.environ["QUIZ_LOG_FORMAT"].strip().lower()
+        if config["LOG_FORMAT"] not in LOG_FORMATS:
+            raise ConfigError(
+                f"QUIZ_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, "
+                f"not {os.environ['QUIZ_LOG_FORMAT']!r}"
+            )
     if "QUIZ_SESSION_COOKIE_SECURE" in os.environ:
         config["SESSION_COOKIE_SECURE"] = _flag(os.environ["QUIZ_SESSION_COOKIE_SECURE"])
     secret = os.environ.get("QUIZ_SECRET_KEY")
