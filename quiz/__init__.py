@@ -16,10 +16,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(load_config(instance, config))
     instance.mkdir(parents=True, exist_ok=True)
 
-    from quiz import errors, passwords, proxy, security, web
+    from quiz import errors, logs, passwords, proxy, security, web
     from quiz.db import db
     from quiz.extensions import migrate
 
+    logs.init_app(app)
     proxy.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
