@@ -1,7 +1,7 @@
 import pytest
 
 from quiz import create_app
-from quiz.config import ConfigError
+from quiz.config import ROOT, ConfigError, instance_path
 
 
 def test_production_without_secret_key_stops_with_a_clear_message(tmp_path, monkeypatch):
@@ -24,3 +24,10 @@ def test_unknown_environment_is_refused(tmp_path, monkeypatch):
     monkeypatch.setenv("QUIZ_INSTANCE_PATH", str(tmp_path))
     with pytest.raises(ConfigError, match="QUIZ_ENV must be one of"):
         create_app({"ENV": "staging"})
+
+
+def test_the_instance_folder_is_instance_in_the_checkout_unless_set(monkeypatch):
+    monkeypatch.delenv("QUIZ_INSTANCE_PATH", raising=False)
+    assert instance_path() == ROOT / "instance"
+    monkeypatch.setenv("QUIZ_INSTANCE_PATH", "")
+    assert instance_path() == ROOT / "instance"
