@@ -23,7 +23,7 @@ run: $(VENV)/.installed
 	$(BIN)/quiz db upgrade
 	@if [ -d question_bank ]; then $(BIN)/quiz bank load; fi
 	QUIZ_SESSION_COOKIE_SECURE=$${QUIZ_SESSION_COOKIE_SECURE:-0} \
-	  $(BIN)/gunicorn -c gunicorn.conf.py --bind 127.0.0.1:$(PORT) --access-logfile -
+	  $(BIN)/gunicorn -c gunicorn.conf.py --bind 127.0.0.1:$(PORT)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

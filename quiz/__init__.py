@@ -1,11 +1,8 @@
 """quiz: flashcards and scored quizzes built from one source text."""
 
-import os
-from pathlib import Path
-
 from flask import Flask
 
-from quiz.config import ROOT, load_config
+from quiz.config import ROOT, instance_path, load_config
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -14,15 +11,17 @@ def create_app(config: dict | None = None) -> Flask:
     Args:
         config: overrides applied last (tests pass the database URL and ENV here).
     """
-    instance = Path(os.environ.get("QUIZ_INSTANCE_PATH", ROOT / "instance"))
+    instance = instance_path()
     app = Flask(__name__, instance_path=str(instance), template_folder=str(ROOT / "templates"))
     app.config.from_mapping(load_config(instance, config))
     instance.mkdir(parents=True, exist_ok=True)
 
-    from quiz import errors, inputs, passwords, reconnect, security, slots, web
+    from quiz import errors, inputs, logs, passwords, proxy, reconnect, security, slots, web
     from quiz.db import db
     from quiz.extensions import migrate
 
+    logs.init_app(app)
+    proxy.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     passwords.init_app(app)

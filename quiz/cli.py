@@ -1,11 +1,17 @@
-"""The `quiz` command line: a FlaskGroup over create_app."""
+"""The `quiz` command line: the project's commands over create_app.
+
+Not Flask's FlaskGroup: that one offers `run` (the development server), `shell`, `routes`
+and the generic -e/-A/--debug options, and loads the app just to print --help. The server
+is gunicorn with gunicorn.conf.py (`make run`).
+"""
 
 import secrets
 import sys
 from pathlib import Path
 
 import click
-from flask.cli import FlaskGroup
+from flask.cli import AppGroup, ScriptInfo
+from flask_migrate.cli import db as db_commands
 from sqlalchemy import select
 
 from quiz import create_app
@@ -13,23 +19,44 @@ from quiz.bank.reader import SOURCE_FILE
 from quiz.bank.stats import bank_stats
 from quiz.bank.validate import check, count_errors, default_seeds_dir
 from quiz.bank.validate import main as validate_main
-from quiz.config import ROOT
+from quiz.config import ROOT, instance_path
 from quiz.db import db
 from quiz.models import ReviewLog, Role, User
 from quiz.services import accounts, quizzes, study
 from quiz.services.bank_sync import sync_bank
 
 
-@click.group(cls=FlaskGroup, create_app=create_app)
+class QuizGroup(AppGroup):
+    """A command group whose commands run inside create_app()'s app context when they need it."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        # The test runner passes its own ScriptInfo; otherwise every invocation builds the app
+        # from the environment, once, and only if a command needs it.
+        if "obj" not in extra and "obj" not in self.context_settings:
+            extra["obj"] = ScriptInfo(create_app=create_app, set_debug_flag=False)
+        return super().make_context(info_name, args, parent=parent, **extra)
+
+
+@click.group(cls=QuizGroup)
 def main() -> None:
-    """Manage the quiz app: database, question bank, users."""
+    """Manage the quiz app: database, question bank, users.
+
+    Serve it with `make run` (gunicorn with gunicorn.conf.py), not with a command here.
+    """
+
+
+main.add_command(db_commands, "db")
 
 
 @main.command("init-secret", with_appcontext=False)
-@click.option("--path", type=click.Path(), default=str(ROOT / "instance" / "secret_key"))
-def init_secret(path: str) -> None:
-    """Write a random SECRET_KEY to instance/secret_key if there is none."""
-    target = Path(path)
+@click.option(
+    "--path",
+    type=click.Path(),
+    help="Where to write it (default: secret_key in QUIZ_INSTANCE_PATH, or in instance/).",
+)
+def init_secret(path: str | None) -> None:
+    """Write a random SECRET_KEY to the instance folder if there is none."""
+    target = Path(path) if path else instance_path() / "secret_key"
     if target.exists():
         click.echo(f"{target} exists; keeping it.")
         return
@@ -84,13 +111,16 @@ def bank_validate(path: str | None, seeds: str | None) -> None:
 @bank.command("stats", with_appcontext=False)
 @click.argument("path", required=False, type=click.Path())
 def bank_stats_command(path: str | None) -> None:
-    """Print the number of items per topic, kind, type and difficulty."""
+    """Print the number of items per topic, kind, type and difficulty; exit 1 on any error."""
     target = _bank_path(path)
     sources, items, errors = check(target, default_seeds_dir(target))
     for line in bank_stats(sources, items):
         click.echo(line)
     if errors:
-        click.echo(f"({count_errors(errors)}: run `quiz bank validate`)", err=True)
+        for error in errors:
+            click.echo(str(error), err=True)
+        click.echo(f"Incomplete counts: {count_errors(errors)} (broken items left out).", err=True)
+        sys.exit(1)
 
 
 @bank.command("load")

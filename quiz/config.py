@@ -5,14 +5,30 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENTS = ("development", "production", "testing")
+LOG_FORMATS = ("text", "json")
 
 
 class ConfigError(RuntimeError):
     """Raised when the app cannot start with the configuration it was given."""
 
 
+def instance_path() -> Path:
+    """Return the folder of the database and the secret key: QUIZ_INSTANCE_PATH or instance/.
+
+    Every entry point (the app, every `quiz` command) asks here, so that they agree.
+    """
+    return Path(os.environ.get("QUIZ_INSTANCE_PATH") or ROOT / "instance").resolve()
+
+
 def _flag(value: str) -> bool:
     return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _whole_number(name: str) -> int:
+    value = os.environ[name].strip()
+    if not value.isdigit():
+        raise ConfigError(f"{name} must be a whole number (0 or more), not {value!r}")
+    return int(value)
 
 
 def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
@@ -52,6 +68,10 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "REGISTRATION_WINDOW_SECONDS": 60 * 60,
         "JOIN_CODE_FAILURES_PER_USER": 10,
         "JOIN_CODE_WINDOW_SECONDS": 60 * 60,
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed
+        # (quiz/proxy.py). 0: the address of whoever connects is the client's.
+        "TRUSTED_PROXIES": 0,
+        "LOG_FORMAT": "text",
         "BANK_PATH": str(ROOT / "question_bank"),
         "SEEDS_PATH": str(ROOT / "seeds"),
     }
@@ -64,6 +84,15 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         config["RUNNING_REQUESTS"] = int(os.environ["QUIZ_RUNNING_REQUESTS"])
     if "QUIZ_REGISTRATIONS_PER_IP" in os.environ:
         config["REGISTRATIONS_PER_IP"] = int(os.environ["QUIZ_REGISTRATIONS_PER_IP"])
+    if "QUIZ_TRUSTED_PROXIES" in os.environ:
+        config["TRUSTED_PROXIES"] = _whole_number("QUIZ_TRUSTED_PROXIES")
+    if "QUIZ_LOG_FORMAT" in os.environ:
+        config["LOG_FORMAT"] = os.environ["QUIZ_LOG_FORMAT"].strip().lower()
+        if config["LOG_FORMAT"] not in LOG_FORMATS:
+            raise ConfigError(
+                f"QUIZ_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, "
+                f"not {os.environ['QUIZ_LOG_FORMAT']!r}"
+            )
     if "QUIZ_SESSION_COOKIE_SECURE" in os.environ:
         config["SESSION_COOKIE_SECURE"] = _flag(os.environ["QUIZ_SESSION_COOKIE_SECURE"])
     secret = os.environ.get("QUIZ_SECRET_KEY")

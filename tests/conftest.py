@@ -3,11 +3,13 @@
 import os
 import re
 import shutil
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, event, text
@@ -18,7 +20,12 @@ from quiz.db import db
 from quiz.models import Role, User
 from quiz.services import accounts
 
+ROOT = Path(__file__).resolve().parents[1]
 PG_URL = os.environ.get("QUIZ_TEST_DATABASE_URL")
+# Files worth a look after a run (screenshots) go here if set, else under a temp folder.
+ARTIFACTS = os.environ.get("QUIZ_TEST_ARTIFACTS")
+# Made by tools, not by tests: anything else new in the checkout after a run fails it.
+TOOL_CACHES = {".pytest_cache", ".ruff_cache", "__pycache__"}
 CHROMIUM = "/usr/bin/chromium"
 REQUIRE_BROWSER = os.environ.get("QUIZ_REQUIRE_BROWSER") == "1"
 PASSWORD = "correct horse battery"
@@ -33,7 +40,32 @@ def pytest_report_header(config) -> list[str]:
     return [f"quiz database: {where}", f"quiz browser: {browser}"]
 
 
+def pytest_configure(config) -> None:
+    # A test that forgets to choose an instance folder gets a temp one, never instance/.
+    scratch = tempfile.mkdtemp(prefix="quiz-tests-")
+    os.environ["QUIZ_INSTANCE_PATH"] = os.path.join(scratch, "instance")
+    config.quiz_scratch = scratch
+
+
+def pytest_unconfigure(config) -> None:
+    shutil.rmtree(getattr(config, "quiz_scratch", ""), ignore_errors=True)
+
+
+def checkout_files() -> set[str]:
+    """Return the checkout's top-level entries and everything under instance/ and
+    test-results/ (the folders earlier suites wrote into), tool caches left out."""
+    found = {p.name for p in ROOT.iterdir() if p.name not in TOOL_CACHES}
+    for folder in ("instance", "test-results"):
+        if (ROOT / folder).is_dir():
+            found.update(str(p.relative_to(ROOT)) for p in (ROOT / folder).rglob("*"))
+    if ARTIFACTS:
+        kept = Path(ARTIFACTS).resolve()
+        found = {f for f in found if not (ROOT / f).resolve().is_relative_to(kept)}
+    return found
+
+
 def pytest_sessionstart(session) -> None:
+    session.config.quiz_checkout = checkout_files()
     if PG_URL:
         engine = create_engine(PG_URL)
         try:
@@ -43,6 +75,27 @@ def pytest_sessionstart(session) -> None:
             pytest.exit(f"QUIZ_TEST_DATABASE_URL is set but unreachable: {error}", returncode=3)
         finally:
             engine.dispose()
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    """Fail the run if it left files in the checkout: tests write under temp folders."""
+    left = sorted(checkout_files() - getattr(session.config, "quiz_checkout", set()))
+    if left:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        message = f"The tests left files in the checkout ({ROOT}): {', '.join(left[:10])}"
+        if reporter:
+            reporter.write("\n")
+            reporter.write_line(message, red=True, bold=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(scope="session")
+def artifacts(tmp_path_factory) -> Path:
+    """Return the folder for files worth keeping (screenshots): QUIZ_TEST_ARTIFACTS or temp."""
+    if ARTIFACTS:
+        Path(ARTIFACTS).mkdir(parents=True, exist_ok=True)
+        return Path(ARTIFACTS)
+    return tmp_path_factory.mktemp("artifacts")
 
 
 def make_config(tmp_path, **overrides) -> dict:
@@ -315,13 +368,10 @@ def make_card_states(app, user, question_ids, due, phase: int = 2):
 
 def load_bank(app) -> None:
     """Load the project's real question bank into the test database."""
-    from pathlib import Path
-
     from quiz.bank.validate import check
     from quiz.services.bank_sync import sync_bank
 
-    root = Path(__file__).resolve().parents[1]
-    sources, items, errors = check(root / "question_bank", root / "seeds")
+    sources, items, errors = check(ROOT / "question_bank", ROOT / "seeds")
     assert errors == []
     with app.app_context():
-        sync_bank(sources, items, root / "seeds")
+        sync_bank(sources, items, ROOT / "seeds")

@@ -1,23 +1,73 @@
 import subprocess
 import sys
 
+from click.testing import CliRunner
 from sqlalchemy import select
 
+from quiz import create_app
 from quiz.cli import main
 from quiz.db import db
 from quiz.models import Role, User
 
 
-def test_help_lists_the_commands():
-    result = subprocess.run(
-        [sys.executable, "-c", "from quiz.cli import main; main()", "--help"],
+def quiz_command(*args: str, env: dict) -> subprocess.CompletedProcess:
+    """Run the `quiz` command in a fresh process with only the given environment."""
+    return subprocess.run(
+        [sys.executable, "-c", "from quiz.cli import main; main()", *args],
         capture_output=True,
         text=True,
-        env={"QUIZ_ENV": "development", "PATH": ""},
+        env={"PATH": "", **env},
     )
-    assert result.returncode == 0
-    for command in ("db", "user", "init-secret"):
-        assert f"  {command} " in result.stdout
+
+
+def test_help_lists_the_project_commands_only(tmp_path):
+    # Production, no secret key: --help must still work, and not build the app to print it.
+    result = quiz_command("--help", env={"QUIZ_INSTANCE_PATH": str(tmp_path / "instance")})
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    commands = result.stdout.split("Commands:\n")[1].splitlines()
+    assert [line.split()[0] for line in commands] == [
+        "attempts",
+        "bank",
+        "db",
+        "fsrs",
+        "init-secret",
+        "user",
+    ]
+    options = result.stdout.split("Options:\n")[1].split("\n\n")[0]
+    assert options.split() == ["--help", "Show", "this", "message", "and", "exit."]
+    assert "make run" in result.stdout
+    assert not (tmp_path / "instance").exists()
+
+
+def test_there_is_no_development_server_command(tmp_path):
+    result = quiz_command("run", env={"QUIZ_INSTANCE_PATH": str(tmp_path)})
+    assert result.returncode == 2
+    assert result.stderr.endswith("Error: No such command 'run'.\n")
+
+
+def test_init_secret_writes_where_the_app_reads_it(tmp_path, monkeypatch):
+    monkeypatch.delenv("QUIZ_SECRET_KEY", raising=False)
+    monkeypatch.setenv("QUIZ_INSTANCE_PATH", str(tmp_path / "elsewhere"))
+    result = CliRunner().invoke(main, ["init-secret"])
+    key_file = tmp_path / "elsewhere" / "secret_key"
+    assert result.output == f"Wrote a new secret key to {key_file}.\n"
+    assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+    app = create_app({"ENV": "production", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["SECRET_KEY"] == key_file.read_text().strip()
+    again = CliRunner().invoke(main, ["init-secret"])
+    assert again.output == f"{key_file} exists; keeping it.\n"
+
+
+def test_a_relative_instance_path_is_taken_from_the_working_directory(tmp_path, monkeypatch):
+    monkeypatch.delenv("QUIZ_SECRET_KEY", raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("QUIZ_INSTANCE_PATH", "var/quiz")
+    assert CliRunner().invoke(main, ["init-secret"]).exit_code == 0
+    app = create_app({"ENV": "production", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    folder = tmp_path / "var" / "quiz"
+    assert app.instance_path == str(folder)
+    assert app.config["SECRET_KEY"] == (folder / "secret_key").read_text().strip()
 
 
 def test_user_create_makes_an_instructor(app, runner):

@@ -62,6 +62,20 @@ def test_stats_counts_per_topic_kind_type_and_difficulty(runner):
     ]
 
 
+def test_stats_on_a_broken_bank_names_the_errors_and_exits_1(runner, tmp_path):
+    shutil.copytree(FIXTURE, tmp_path / "fx")
+    topic = tmp_path / "fx" / "bank" / "lighthouse" / "history.toml"
+    topic.write_text(topic.read_text().replace('type = "mcq"', 'type = "essay"'))
+    result = runner.invoke(main, ["bank", "stats", str(tmp_path / "fx" / "bank")])
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[0] == "lighthouse: 2 items in 1 topic"
+    assert result.stderr.splitlines() == [
+        f"{topic}: builder: type: unknown type 'essay' (expected one of: mcq, multi, true_false,"
+        " short, numeric, matching, ordering, cloze)",
+        "Incomplete counts: 1 error (broken items left out).",
+    ]
+
+
 def test_load_prints_the_counts_and_is_idempotent(app, runner):
     first = runner.invoke(main, ["bank", "load"])
     assert first.exit_code == 0, first.output

@@ -1,7 +1,7 @@
 import pytest
 
 from quiz import create_app
-from quiz.config import ConfigError, load_config
+from quiz.config import ROOT, ConfigError, instance_path, load_config
 
 
 def test_production_without_secret_key_stops_with_a_clear_message(tmp_path, monkeypatch):
@@ -30,3 +30,10 @@ def test_a_school_behind_one_address_can_allow_more_sign_ups(tmp_path, monkeypat
     assert load_config(tmp_path, {"ENV": "testing"})["REGISTRATIONS_PER_IP"] == 30
     monkeypatch.setenv("QUIZ_REGISTRATIONS_PER_IP", "200")
     assert load_config(tmp_path, {"ENV": "testing"})["REGISTRATIONS_PER_IP"] == 200
+
+
+def test_the_instance_folder_is_instance_in_the_checkout_unless_set(monkeypatch):
+    monkeypatch.delenv("QUIZ_INSTANCE_PATH", raising=False)
+    assert instance_path() == ROOT / "instance"
+    monkeypatch.setenv("QUIZ_INSTANCE_PATH", "")
+    assert instance_path() == ROOT / "instance"

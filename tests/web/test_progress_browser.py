@@ -1,5 +1,3 @@
-from pathlib import Path
-
 import pytest
 
 from tests.conftest import PASSWORD
@@ -7,13 +5,11 @@ from tests.web.test_progress_pages import studied_bank
 
 pytestmark = pytest.mark.browser
 
-SHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
-
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("width", [1280, 390])
 def test_dashboard_and_heat_mapped_reader_fit_the_screen(
-    browser, live_server, app, auth, scheme, width
+    browser, live_server, app, auth, artifacts, scheme, width
 ):
     user = auth.login()
     studied_bank(app, user, 400)
@@ -27,7 +23,8 @@ def test_dashboard_and_heat_mapped_reader_fit_the_screen(
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Log in").click()
         page.wait_for_url("**/")
-        SHOTS.mkdir(parents=True, exist_ok=True)
+        shots = artifacts / "screenshots"
+        shots.mkdir(exist_ok=True)
         for name, path in (("dashboard", "/dashboard"), ("reader", "/read/china-and-nato")):
             page.goto(path)
             if name == "reader":
@@ -39,7 +36,7 @@ def test_dashboard_and_heat_mapped_reader_fit_the_screen(
                 )
             else:
                 assert page.locator("svg.heatmap rect").count() >= 365
-            page.screenshot(path=str(SHOTS / f"{name}-{width}-{scheme}.png"), full_page=True)
+            page.screenshot(path=str(shots / f"{name}-{width}-{scheme}.png"), full_page=True)
             scroll, client = page.evaluate(
                 "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
             )
