@@ -8,7 +8,7 @@ reloads it. So `quiz bank load` on one host is seen by every process on every ho
 cost of no statement at all while the bank stays as it is.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import current_app
 from sqlalchemy import event, insert, select, update
@@ -23,7 +23,7 @@ _EXTENSION = "quiz.bank_cache"
 
 @dataclass(frozen=True)
 class CachedQuestion:
-    """A bank question as the review loop needs it (names as on `Question`)."""
+    """A bank question as the review loop and quiz draws need it (names as on `Question`)."""
 
     id: int
     key: str
@@ -38,6 +38,10 @@ class CachedQuestion:
     explanation: str
     quote: str
     archived: bool
+    kind: str
+    difficulty: int
+    topic_slug: str
+    payload: dict = field(compare=False, repr=False)  # read, never changed
 
     @property
     def fact_key(self) -> str:
@@ -89,6 +93,10 @@ def _load() -> BankSnapshot:
             Question.explanation,
             Question.quote,
             Question.archived,
+            Question.kind,
+            Question.difficulty,
+            Topic.slug,
+            Question.payload,
         )
         .join(Topic, Topic.id == Question.topic_id)
         .join(Source, Source.id == Question.source_id)
@@ -128,6 +136,12 @@ def reload() -> BankSnapshot:
     """Read the bank again now (a slug this process does not know may be new)."""
     current_app.extensions.pop(_EXTENSION, None)
     return snapshot()
+
+
+def current(session) -> BankSnapshot:
+    """Return this process's copy of the bank at the generation the database holds now (one
+    small statement; inside a write transaction, the bank that transaction sees)."""
+    return snapshot(session.scalar(generation_column()) or 0)
 
 
 def generation_column():

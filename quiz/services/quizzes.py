@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, func, select, update
-from sqlalchemy.orm import contains_eager
 
 from quiz.core import assignments as assignment_rules
 from quiz.core.grading import Grade, ResponseError, grade, is_blank
@@ -19,6 +18,8 @@ from quiz.core.quizbuild import Candidate, NotEnoughQuestions, Rules, layout, pi
 from quiz.core.scheduling import Phase
 from quiz.db import db, utcnow, write_transaction
 from quiz.models import Answer, Attempt, CardState, Override, Question, Quiz, Source, Topic, User
+from quiz.services import bank_cache
+from quiz.services.bank_cache import CachedQuestion
 
 GRACE = timedelta(seconds=60)
 
@@ -47,25 +48,17 @@ class Settings:
             raise QuizError("time_limit: use 1 to 300 minutes, or none.", field="time_limit")
 
 
-def bank_questions(session, source_id: int) -> dict[int, Question]:
-    """Return a source's active bank questions by id, their topics loaded."""
-    rows = session.scalars(
-        select(Question)
-        .join(Topic, Topic.id == Question.topic_id)
-        .options(contains_eager(Question.topic))
-        .where(
-            Question.source_id == source_id,
-            Question.archived.is_(False),
-            Question.origin == "bank",
-        )
-    ).all()
-    return {q.id: q for q in rows}
+def bank_questions(session, source_id: int) -> dict[int, CachedQuestion]:
+    """Return a source's active bank questions by id, from this process's copy of the bank
+    (`bank_cache`): a draw reads one small statement, not every question of the source."""
+    snap = bank_cache.current(session)
+    return {q.id: q for q in snap.questions.values() if q.source_id == source_id and not q.archived}
 
 
-def pool_of(questions: dict[int, Question]) -> list[Candidate]:
+def pool_of(questions: dict[int, CachedQuestion]) -> list[Candidate]:
     """Describe questions for drawing a quiz from them."""
     return [
-        Candidate(q.id, q.fact, q.topic.slug, q.kind, q.type, q.difficulty)
+        Candidate(q.id, q.fact, q.topic_slug, q.kind, q.type, q.difficulty)
         for q in questions.values()
     ]
 

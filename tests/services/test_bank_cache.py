@@ -63,3 +63,33 @@ def test_a_bank_change_made_by_another_process_is_seen_at_once(app, client, auth
     again = client.get("/api/v1/study/next?source=deck").get_json()["card"]
     assert again["question_id"] == first["question_id"] == ids[0]
     assert again["front"] == "Rewritten on another host"
+
+
+def test_a_quiz_draws_from_the_bank_as_the_database_holds_it_now(app, client, auth):
+    """Quiz draws read this process's copy of the bank: a question archived by another
+    process since that copy was made is never drawn."""
+    auth.login()
+    ids = make_source(app, 8)
+    headers = {"X-CSRFToken": auth.token()}
+
+    def drawn() -> set[int]:
+        started = client.post(
+            "/api/v1/attempts", json={"source": "deck", "count": 5}, headers=headers
+        )
+        assert started.status_code == 201, started.get_json()
+        attempt = started.get_json()["id"]
+        questions = {
+            client.get(f"/api/v1/attempts/{attempt}/questions/{n}").get_json()["question_id"]
+            for n in range(1, 6)
+        }
+        client.post(f"/api/v1/attempts/{attempt}/finish", headers=headers)
+        return questions
+
+    assert drawn() <= set(ids)  # this process now holds its copy of the bank
+    other = create_app(app.config.copy())  # another process, same database
+    with other.app_context():
+        db.session.execute(update(Question).where(Question.id.in_(ids[5:])).values(archived=True))
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    assert drawn() == set(ids[:5])  # the five questions left, whatever the draw
