@@ -437,7 +437,7 @@ def start_assignment(
                 q.id: q for q in session.scalars(select(Question).where(Question.id.in_(chosen)))
             }
         else:
-            questions = bank_questions(session, quiz.source_id)
+            questions = bank_questions(session, quiz.source_id, student.id)
             try:
                 chosen = pick(pool_of(questions), rules_from(quiz.rules), rng)
             except NotEnoughQuestions as error:

@@ -20,6 +20,7 @@ from quiz.db import db, utcnow, write_transaction
 from quiz.models import Answer, Attempt, CardState, Override, Question, Quiz, Source, Topic, User
 from quiz.services import bank_cache
 from quiz.services.bank_cache import CachedQuestion
+from quiz.services.study.decks import open_assignment_questions
 
 GRACE = timedelta(seconds=60)
 
@@ -48,11 +49,23 @@ class Settings:
             raise QuizError("time_limit: use 1 to 300 minutes, or none.", field="time_limit")
 
 
-def bank_questions(session, source_id: int) -> dict[int, CachedQuestion]:
+def bank_questions(
+    session, source_id: int, user_id: int | None = None
+) -> dict[int, CachedQuestion]:
     """Return a source's active bank questions by id, from this process's copy of the bank
-    (`bank_cache`): a draw reads one small statement, not every question of the source."""
+    (`bank_cache`): a draw reads one small statement, not every question of the source.
+
+    With `user_id`, what that user may be asked now: not the questions of their open
+    assignment attempts (`open_assignment_questions`: a practice quiz would show their
+    answers).
+    """
     snap = bank_cache.current(session)
-    return {q.id: q for q in snap.questions.values() if q.source_id == source_id and not q.archived}
+    hidden = set(session.scalars(open_assignment_questions(user_id))) if user_id else set()
+    return {
+        q.id: q
+        for q in snap.questions.values()
+        if q.source_id == source_id and not q.archived and q.id not in hidden
+    }
 
 
 def pool_of(questions: dict[int, CachedQuestion]) -> list[Candidate]:
@@ -84,7 +97,7 @@ def start_practice(
         ).one_or_none()
         if source is None:
             raise QuizError("There is no such source.", 404, "source")
-        questions = bank_questions(session, source.id)
+        questions = bank_questions(session, source.id, user.id)
         try:
             chosen = pick(pool_of(questions), rules, rng)
         except NotEnoughQuestions as error:
@@ -123,6 +136,7 @@ def start_weak_quiz(
             Topic.slug.in_(topic_slugs),
             Question.origin == "bank",
             Question.archived.is_(False),
+            Question.id.not_in(open_assignment_questions(user.id)),
         )
     ).scalar_one()
     if rows < 5:
@@ -157,6 +171,13 @@ def start_fixed(
                 )
             )
         }
+        if questions.keys() & set(session.scalars(open_assignment_questions(user.id))):
+            raise QuizError(
+                "Some of these questions are in the assignment you are taking: "
+                "practise them once it is submitted.",
+                409,
+                "question_ids",
+            )
         if len(questions) != len(set(question_ids)) or not question_ids:
             raise QuizError("Some of these questions do not exist.", 422, "question_ids")
         sources = {q.source_id for q in questions.values()}
@@ -541,6 +562,14 @@ def retry_missed(user: User, attempt_id: int, now: datetime | None = None) -> At
     ]
     if not missed:
         raise QuizError("Nothing was missed: there is nothing to retry.", 422)
+    hidden = set(db.session.scalars(open_assignment_questions(user.id)))
+    missed = [qid for qid in missed if qid not in hidden]
+    if not missed:
+        raise QuizError(
+            "The questions you missed are in the assignment you are taking: "
+            "retry them once it is submitted.",
+            409,
+        )
     settings = Settings(feedback="immediate")
     return start_fixed(user, missed, settings, title="Retry: missed questions", now=now)
 
@@ -568,6 +597,8 @@ def missed_to_flashcards(user: User, attempt_id: int, now: datetime | None = Non
                 Answer.attempt_id == attempt.id,
                 func.coalesce(Answer.points, 0) < 1,
                 Question.origin == "bank",  # an instructor's own questions stay in assignments
+                # Not while an assignment attempt holds them: they come back once it ends.
+                Question.id.not_in(open_assignment_questions(user.id)),
             )
         ).all()
         states = {

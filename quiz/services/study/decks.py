@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from quiz.core.scheduling import (
@@ -139,24 +139,30 @@ def find_deck(source_slug: str, topic_slug: str | None = None) -> Deck | None:
     return Deck(row[0], row[1], row[2]) if row else None
 
 
-def in_open_assignment(user_id: int):
-    """Return the condition "this question is in one of the user's open assignment attempts".
+def open_assignment_questions(user_id):
+    """Return the questions of the user's open assignment attempts, as a select of ids.
 
-    Such a question is kept out of flashcards, card info and the bank browser until the
-    attempt ends, so its answer cannot be looked up in another tab.
+    The one rule for every path that shows a question or its answer: such a question is
+    kept out of flashcards, reviews, card info, the bank browser, the reader, practice and
+    weak-topic quizzes and missed-question retries until the attempt ends, so its answer
+    cannot be looked up in another tab. `user_id` is an id or a bound parameter.
     """
     return (
-        exists()
+        select(Answer.question_id)
+        .join(Attempt, Attempt.id == Answer.attempt_id)
+        .join(Quiz, Quiz.id == Attempt.quiz_id)
         .where(
-            Answer.question_id == Question.id,
-            Answer.attempt_id == Attempt.id,
             Attempt.user_id == user_id,
             Attempt.state == "in_progress",
-            Attempt.quiz_id == Quiz.id,
             Quiz.kind == "assignment",
         )
-        .correlate(Question)
     )
+
+
+def in_open_assignment(user_id: int):
+    """Return the condition "this question is in one of the user's open assignment attempts"
+    (`open_assignment_questions`)."""
+    return Question.id.in_(open_assignment_questions(user_id))
 
 
 def scheduled(user: User, now: datetime):

@@ -54,9 +54,10 @@ from quiz.core.scheduling import (
     study_day,
 )
 from quiz.db import MAX_ID, UTCDateTime
-from quiz.models import Answer, Attempt, CardState, Question, Quiz, ReviewLog, Topic
+from quiz.models import CardState, Question, ReviewLog, Topic
 from quiz.services.bank_cache import BankSnapshot, generation_column
 from quiz.services.study.cards import STATE_FIELDS, ShownCard
+from quiz.services.study.decks import open_assignment_questions
 
 STATE_COLUMNS = ("question_id", *STATE_FIELDS)  # a card_state row as the statement reads it
 LEARNING = (int(Phase.LEARNING), int(Phase.RELEARNING))
@@ -66,7 +67,6 @@ _state = CardState.__table__
 _log = ReviewLog.__table__
 _question = Question.__table__
 _topic = Topic.__table__
-_answer, _attempt, _quiz = Answer.__table__, Attempt.__table__, Quiz.__table__
 
 _user = bindparam("user_id", type_=Integer)
 _card = bindparam("question_id", type_=Integer)
@@ -91,26 +91,12 @@ def _row(kind, n=None, **columns):
     ]
 
 
-def _open_assignment_questions():
-    """Return the questions of the student's open assignment attempts (read once)."""
-    return (
-        select(_answer.c.question_id)
-        .join(_attempt, _attempt.c.id == _answer.c.attempt_id)
-        .join(_quiz, _quiz.c.id == _attempt.c.quiz_id)
-        .where(
-            _attempt.c.user_id == _user,
-            _attempt.c.state == "in_progress",
-            _quiz.c.kind == "assignment",
-        )
-    )
-
-
 def _statement(with_next: bool, with_topic: bool):
     state = select(*_row("S", **{n: _state.c[n] for n in STATE_COLUMNS})).where(
         _state.c.user_id == _user, _state.c.question_id == _card
     )
     generation = select(*_row("G", version=generation_column().scalar_subquery()))
-    blocked = select(*_row("B")).where(_card.in_(_open_assignment_questions()))
+    blocked = select(*_row("B")).where(_card.in_(open_assignment_questions(_user)))
     if not with_next:
         return union_all(state, generation, blocked)
     deck = _question.c.source_id == _source
@@ -159,7 +145,7 @@ def _statement(with_next: bool, with_topic: bool):
         _question.c.archived == false(),
         _question.c.origin == "bank",
         _question.c.id != _card,
-        _question.c.id.not_in(_open_assignment_questions()),
+        _question.c.id.not_in(open_assignment_questions(_user)),
         ~sibling,
     )
     # Studied cards due today, in one scan: each pile (R reviews, L learning due now, LL
