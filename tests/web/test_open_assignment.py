@@ -73,9 +73,7 @@ def test_a_practice_draw_leaves_out_the_open_assignment(app, client, auth, open_
 def test_the_questions_come_back_once_the_assignment_is_submitted(
     app, client, auth, open_assignment
 ):
-    client.post(
-        f"/attempts/{open_assignment.attempt_id}/finish", data={"csrf_token": auth.token()}
-    )
+    client.post(f"/attempts/{open_assignment.attempt_id}/finish", data={"csrf_token": auth.token()})
     started = practice_draw(client, auth, 12)
     assert drawn(client, started.get_json()) == set(open_assignment.ids)
 
