@@ -12,7 +12,7 @@ import difflib
 import re
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +31,14 @@ from quiz.bank.schema import (
     is_slug,
     parse_payload,
 )
-from quiz.bank.text import locate_quote, normalize, paragraphs
+from quiz.bank.text import locate_quote, normalize, overlaps, paragraphs, quote_spans
+from quiz.core.grading import attach_aliases, normalize_answer
 
 SOURCE_FILE = "_source.toml"
+ALIASES_FILE = "_aliases.toml"
+NOTES_FILE = "NOTES.md"
+ALIAS_KEYS = ("answer", "also")
+_SPOT = re.compile(r"“([^”]+)”")
 SOURCE_KEYS = ("slug", "title", "seed", "citation")
 TOPIC_KEYS = ("slug", "title", "summary")
 COMMON_FIELDS = ("id", "kind", "type", "difficulty", "fact", "prompt", "explanation")
@@ -135,9 +140,132 @@ def read_source(
             _check_seed_and_topic_files(folder, declared, seeds_dir, state, errors)
     items: list[Item] = []
     for path in sorted(folder.glob("*.toml")):
-        if path.name != SOURCE_FILE:
+        if path.name not in (SOURCE_FILE, ALIASES_FILE):
             items += _read_topic_file(path, state, declared, errors)
+    if source is not None:
+        items = _without_doubtful_quotes(folder, state, items, errors)
+        items = _with_aliases(folder, items, errors)
     return source, (items if source is not None else []), _sorted(errors)
+
+
+def doubtful_spots(notes: Path, slug: str) -> list[str]:
+    """Read the doubtful passages that NOTES.md lists for one source.
+
+    They are the “...”-quoted texts in the second column ("the text") of the
+    table under a `### Doubtful` heading in the section `## <slug>`.
+
+    Args:
+        notes: The bank's NOTES.md (absent: no spots).
+        slug: The source's slug.
+
+    Returns:
+        The spots, in file order.
+    """
+    if not notes.is_file():
+        return []
+    spots: list[str] = []
+    in_source = in_doubtful = False
+    for line in notes.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            words = line[3:].split()
+            in_source, in_doubtful = bool(words) and words[0] == slug, False
+        elif line.startswith("### "):
+            in_doubtful = in_source and line[4:].startswith("Doubtful")
+        elif in_doubtful and line.startswith("|"):
+            cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+            if len(cells) > 1 and cells[0] != "where" and set(cells[0]) - set("-: "):
+                spots += _SPOT.findall(cells[1])
+    return spots
+
+
+def _without_doubtful_quotes(
+    folder: Path, state: _SourceState, items: list[Item], errors: list[BankError]
+) -> list[Item]:
+    """Report (and leave out) every item whose quote shares text with a doubtful spot."""
+    if state.seed_paragraphs is None:
+        return items
+    notes = folder.parent / NOTES_FILE
+    spots = doubtful_spots(notes, state.slug)
+    for spot in spots:
+        if locate_quote(state.seed_paragraphs, spot) is None:
+            message = f"doubtful spot “{spot}” of {state.slug} is not found in {state.seed}"
+            errors.append(BankError(str(notes), None, None, message))
+    normalized = [normalize(paragraph) for paragraph in state.seed_paragraphs]
+    spot_spans = {spot: quote_spans(normalized, spot) for spot in spots}
+    kept: list[Item] = []
+    for item in items:
+        spans = quote_spans(normalized, item.quote)
+        hits = [spot for spot in spots if overlaps(spans, spot_spans[spot])]
+        for spot in hits:
+            message = f"quotes “{spot}”, a doubtful passage listed in {NOTES_FILE}"
+            errors.append(BankError(item.file, item.id, "source.quote", message))
+        if not hits:
+            kept.append(item)
+    return kept
+
+
+def _with_aliases(folder: Path, items: list[Item], errors: list[BankError]) -> list[Item]:
+    """Read the source's `_aliases.toml` (if any) and attach it to its typed items."""
+    path = folder / ALIASES_FILE
+    if not path.is_file():
+        return items
+    file = str(path)
+    data = _load_toml(path, errors)
+    if data is None:
+        return items
+    start = len(errors)
+
+    def report(message: str) -> None:
+        """Record an error of the alias file."""
+        errors.append(BankError(file, None, "aliases", message))
+
+    for key in _extra_keys(data, ("aliases",)):
+        errors.append(BankError(file, None, key, _unknown(key, ("aliases",))))
+    entries = data.get("aliases")
+    if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
+        report("must be an array of [[aliases]] tables")
+        return items
+    table: dict[str, list[str]] = {}
+    for number, entry in enumerate(entries, 1):
+        label = f"entry {number}"
+        for key in _extra_keys(entry, ALIAS_KEYS):
+            report(f"{label}: {_unknown(key, ALIAS_KEYS)}")
+        answer, message = _required_string(entry, "answer")
+        if message:
+            report(f"{label}: answer: {message}")
+            continue
+        label = f"'{answer}'"
+        also = entry.get("also")
+        if not isinstance(also, list) or not also or not all(isinstance(a, str) for a in also):
+            report(f"{label}: also must be a non-empty list of strings")
+            continue
+        seen = {normalize_answer(answer)}
+        if normalize_answer(answer) in {normalize_answer(key) for key in table}:
+            report(f"{label} is listed twice")
+        for alias in also:
+            if not normalize_answer(alias):
+                report(f"{label}: an alias is empty")
+            elif normalize_answer(alias) in seen:
+                report(f"{label}: alias '{alias}' repeats the answer or another alias")
+            seen.add(normalize_answer(alias))
+        table[answer] = [alias.strip() for alias in also]
+    typed = {
+        normalize_answer(answer)
+        for item in items
+        for answer in (
+            item.payload["answers"]
+            if item.type == "short"
+            else [a for blank in item.payload["blanks"] for a in blank]
+            if item.type == "cloze"
+            else []
+        )
+    }
+    for answer in table:
+        if normalize_answer(answer) not in typed:
+            report(f"'{answer}' is not an accepted answer of any short or cloze item")
+    if len(errors) > start:
+        return items
+    return [replace(item, payload=attach_aliases(item.type, item.payload, table)) for item in items]
 
 
 def _sorted(errors: list[BankError]) -> list[BankError]:

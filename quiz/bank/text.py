@@ -100,3 +100,49 @@ def parse_cloze(text: str) -> tuple[list[str], list[list[str]]]:
             near = part[max(0, brace - 15) : brace + 15].strip()
             raise ValueError(f"unbalanced braces near '{near}'")
     return parts, blanks
+
+
+Span = tuple[int, int, int]
+"""Where a text occurs in a seed: (paragraph index, start, end) in the normalized paragraph."""
+
+
+def quote_spans(normalized: list[str], quote: str) -> list[Span]:
+    """Find every place a text occurs in a seed.
+
+    Args:
+        normalized: The seed's paragraphs, each passed through `normalize`
+            (done once by the caller: normalizing is the costly part).
+        quote: A text copied from the seed.
+
+    Returns:
+        The `(paragraph index, start, end)` of each occurrence, offsets
+        counted in the normalized paragraph; empty when it is not found.
+    """
+    needle = normalize(quote)
+    spans: list[Span] = []
+    if not needle:
+        return spans
+    for index, text in enumerate(normalized):
+        start = text.find(needle)
+        while start >= 0:
+            spans.append((index, start, start + len(needle)))
+            start = text.find(needle, start + 1)
+    return spans
+
+
+def overlaps(first: list[Span], second: list[Span]) -> bool:
+    """Tell whether two texts of a seed share at least one character.
+
+    Args:
+        first: The occurrences of one text, from `quote_spans`.
+        second: The occurrences of the other.
+
+    Returns:
+        True when some occurrence of each lies in the same paragraph and the
+        two share a character.
+    """
+    return any(
+        a_par == b_par and a_start < b_end and b_start < a_end
+        for a_par, a_start, a_end in first
+        for b_par, b_start, b_end in second
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -55,7 +55,8 @@ def grade(type_: str, payload: dict[str, Any], response: object) -> Grade:
 
     A blank response (see `is_blank`) is not an error: it scores 0 with every
     part None and the message "No answer.". Short answers and cloze blanks are
-    compared after `normalize_answer`; with `match = "name"` (and for cloze
+    compared after `normalize_answer`, each accepted answer together with its
+    aliases (see `attach_aliases`); with `match = "name"` (and for cloze
     blanks whose accepted answer is capitalised like a name) small typos are
     tolerated token by token: the response must have as many tokens as an
     accepted answer, and each token must equal its counterpart or, measured on
@@ -263,14 +264,59 @@ def _grade_true_false(payload: dict[str, Any], response: object) -> Grade:
     return _single(response == payload["answer"])
 
 
+def attach_aliases(
+    type_: str, payload: dict[str, Any], aliases: Mapping[str, Sequence[str]]
+) -> dict[str, Any]:
+    """Give a typed-answer question the aliases of its accepted answers.
+
+    A source's alias list maps an accepted answer ("Ma Xiaotian") to other
+    ways of writing it that are just as right ("Xiaotian Ma", "General Ma
+    Xiaotian"). Keys are matched after `normalize_answer`, so "the United
+    States" and "United States" are one key.
+
+    Args:
+        type_: The question type; only short answers and cloze blanks are typed.
+        payload: The question's canonical payload (not modified).
+        aliases: Accepted answer -> its aliases, as read from the source's list.
+
+    Returns:
+        A copy of the payload with `aliases`: for a short answer, accepted
+        answer -> aliases; for a cloze, one such mapping per blank. Answers
+        without aliases are left out; the key is absent when none has any.
+        Other types are returned unchanged.
+    """
+    table: dict[str, list[str]] = {}
+    for accepted, forms in aliases.items():
+        table.setdefault(normalize_answer(accepted), []).extend(forms)
+
+    def lookup(accepted: list[str]) -> dict[str, list[str]]:
+        """Map each accepted answer that has aliases to them."""
+        found = {answer: table.get(normalize_answer(answer), []) for answer in accepted}
+        return {answer: list(forms) for answer, forms in found.items() if forms}
+
+    if type_ == "short":
+        found = lookup(payload["answers"])
+        return {**payload, "aliases": found} if found else dict(payload)
+    if type_ == "cloze":
+        per_blank = [lookup(blank) for blank in payload["blanks"]]
+        return {**payload, "aliases": per_blank} if any(per_blank) else dict(payload)
+    return dict(payload)
+
+
+def _forms(accepted: list[str], aliases: Mapping[str, Sequence[str]] | None) -> list[str]:
+    """List the accepted answers, each followed by its aliases."""
+    return [form for answer in accepted for form in (answer, *(aliases or {}).get(answer, ()))]
+
+
 def _grade_short(payload: dict[str, Any], response: object) -> Grade:
-    """Grade a typed short answer against every accepted answer."""
+    """Grade a typed short answer against every accepted answer and its aliases."""
     if _empty(response):
         return _blank(1)
     if not isinstance(response, str):
         raise ResponseError("Type the answer as text.")
     tolerant = payload.get("match") == "name"
-    return _single(any(_accepts(accepted, response, tolerant) for accepted in payload["answers"]))
+    forms = _forms(payload["answers"], payload.get("aliases"))
+    return _single(any(_accepts(accepted, response, tolerant) for accepted in forms))
 
 
 def _accepts(accepted: str, typed: str, tolerant: bool) -> bool:
@@ -381,7 +427,7 @@ def _grade_ordering(payload: dict[str, Any], response: object) -> Grade:
 
 
 def _grade_cloze(payload: dict[str, Any], response: object) -> Grade:
-    """Grade the share of blanks filled right, names with typo tolerance."""
+    """Grade the share of blanks filled right (aliases too), names with typo tolerance."""
     blanks = payload["blanks"]
     if response is None:
         return _blank(len(blanks))
@@ -389,9 +435,12 @@ def _grade_cloze(payload: dict[str, Any], response: object) -> Grade:
         raise ResponseError(f"Give one answer per blank ({len(blanks)}).")
     if not all(entry is None or isinstance(entry, str) for entry in response):
         raise ResponseError("Type each blank's answer as text.")
+    aliases = payload.get("aliases") or [{}] * len(blanks)
     parts = tuple(
-        None if _empty(typed) else any(_accepts(a, typed, _looks_like_name(a)) for a in accepted)
-        for typed, accepted in zip(response, blanks, strict=True)
+        None
+        if _empty(typed)
+        else any(_accepts(a, typed, _looks_like_name(a)) for a in _forms(accepted, own))
+        for typed, accepted, own in zip(response, blanks, aliases, strict=True)
     )
     if all(part is None for part in parts):
         return _blank(len(blanks))

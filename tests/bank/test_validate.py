@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
-from quiz.bank.reader import read_bank, read_source
+from quiz.bank.reader import doubtful_spots, read_bank, read_source
 from quiz.bank.validate import BankError, default_seeds_dir, validate
+from quiz.core.grading import grade
 
 PROJECT_ROOT = Path(__file__).parents[2]
 
@@ -896,3 +897,157 @@ def test_malformed_source_file_yields_no_source_and_no_items(tmp_path: Path) -> 
     set_source(slug="other")(data)
     bank = write_bank(tmp_path, data)
     assert read_source(bank.folder, bank.seeds)[:2] == (None, [])
+
+
+NOTES = """# Doubtful spots
+
+## sample (`seeds/sample.txt`)
+
+### Doubtful passages (no item quotes them; checked)
+
+| where | the text | why it is doubtful | what the bank does |
+| --- | --- | --- | --- |
+| First paragraph | “a paper tiger” | a doubtful phrase | no quote |
+
+### Slips and loose wording (quoted as they stand)
+
+| where | the text | the slip | what no item does |
+| --- | --- | --- | --- |
+| First paragraph | “The treaty was signed” | a slip | nothing |
+
+## other (`seeds/other.txt`)
+
+### Doubtful passages
+
+| where | the text | why | what |
+| --- | --- | --- | --- |
+| Elsewhere | “in 1999 by Alice” | another source's spot | nothing |
+"""
+
+
+def write_notes(bank: Bank, text: str = NOTES) -> Path:
+    """Write the bank's NOTES.md and return its path."""
+    notes = bank.root / "NOTES.md"
+    notes.write_text(text, encoding="utf-8")
+    return notes
+
+
+def test_doubtful_spots_are_read_from_the_sources_doubtful_table_only(tmp_path: Path) -> None:
+    notes = write_notes(write_bank(tmp_path, fixture()))
+    assert doubtful_spots(notes, "sample") == ["a paper tiger"]
+    assert doubtful_spots(notes, "other") == ["in 1999 by Alice"]
+    assert doubtful_spots(tmp_path / "missing.md", "sample") == []
+
+
+def test_an_item_quoting_a_doubtful_spot_fails_and_is_left_out(tmp_path: Path) -> None:
+    data = fixture()
+    change("q-mcq", source={"quote": "Critics called it “a paper tiger”"})(data)
+    bank = write_bank(tmp_path, data)
+    write_notes(bank)
+    sources, items, errors = read_bank(bank.root, bank.seeds)
+    assert errors == [
+        BankError(
+            bank.file("alpha.toml"),
+            "q-mcq",
+            "source.quote",
+            "quotes “a paper tiger”, a doubtful passage listed in NOTES.md",
+        )
+    ]
+    assert "q-mcq" not in [i.id for i in items]
+
+
+def test_a_quote_sharing_one_word_with_a_doubtful_spot_fails(tmp_path: Path) -> None:
+    data = fixture()
+    change("q-mcq", source={"quote": "Critics called it “a"})(data)
+    bank = write_bank(tmp_path, data)
+    write_notes(bank)
+    assert [(e.item_id, e.field) for e in validate(bank.root, bank.seeds)] == [
+        ("q-mcq", "source.quote")
+    ]
+
+
+def test_a_quote_next_to_a_doubtful_spot_passes(tmp_path: Path) -> None:
+    data = fixture()
+    change("q-mcq", source={"quote": "Critics called it"})(data)
+    bank = write_bank(tmp_path, data)
+    write_notes(bank)
+    assert validate(bank.root, bank.seeds) == []
+
+
+def test_a_doubtful_spot_not_in_the_seed_is_an_error_of_notes(tmp_path: Path) -> None:
+    bank = write_bank(tmp_path, fixture())
+    notes = write_notes(bank, NOTES.replace("“a paper tiger”", "“a paper lion”"))
+    assert validate(bank.root, bank.seeds) == [
+        BankError(
+            str(notes),
+            None,
+            None,
+            "doubtful spot “a paper lion” of sample is not found in sample.txt",
+        )
+    ]
+
+
+def test_the_real_notes_list_the_spots_the_bank_must_not_teach() -> None:
+    spots = doubtful_spots(PROJECT_ROOT / "question_bank" / "NOTES.md", "china-and-nato")
+    assert "This act triggered" in spots
+    assert "little interaction during the six decades following the Alliance’s creation" in spots
+    assert "censored" in spots
+    real = read_bank(PROJECT_ROOT / "question_bank", PROJECT_ROOT / "seeds")
+    assert real[2] == []
+
+
+ALIASES = """
+[[aliases]]
+answer = "Bob Jones"
+also = ["Jones Bob", "Mr Bob Jones"]
+
+[[aliases]]
+answer = "Alice Smith"
+also = ["Smith Alice"]
+"""
+
+
+def test_aliases_are_attached_to_the_typed_items_that_accept_their_answer(tmp_path: Path) -> None:
+    data = fixture()
+    data["raw"]["_aliases.toml"] = ALIASES
+    bank = write_bank(tmp_path, data)
+    sources, items, errors = read_bank(bank.root, bank.seeds)
+    assert errors == []
+    by_id = {i.id: i for i in items}
+    assert by_id["q-short"].payload["aliases"] == {"Bob Jones": ["Jones Bob", "Mr Bob Jones"]}
+    assert by_id["q-cloze"].payload["aliases"] == [{}, {"Alice Smith": ["Smith Alice"]}]
+    assert "aliases" not in by_id["q-mcq"].payload
+    assert grade("short", by_id["q-short"].payload, "Mr Bob Jones").correct
+    assert grade("cloze", by_id["q-cloze"].payload, ["1999", "Smith Alice"]).correct
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '[[aliases]]\nanswer = "Carol"\nalso = ["Caroline"]\n',
+            "'Carol' is not an accepted answer of any short or cloze item",
+        ),
+        (
+            '[[aliases]]\nanswer = "Bob Jones"\nalso = ["bob  jones."]\n',
+            "'Bob Jones': alias 'bob  jones.' repeats the answer or another alias",
+        ),
+        ('[[aliases]]\nanswer = "Bob Jones"\nalso = []\n', "'Bob Jones': also must be a non-empty"),
+        (
+            '[[aliases]]\nanswer = "Bob Jones"\nalso = ["Jones Bob"]\nnote = "x"\n',
+            "entry 1: unknown field 'note'",
+        ),
+        ('[[aliases]]\nalso = ["Jones Bob"]\n', "entry 1: answer: required field missing"),
+        ('aliases = "Bob"\n', "must be an array of [[aliases]] tables"),
+    ],
+    ids=["unused", "repeats", "empty", "unknown-key", "no-answer", "not-tables"],
+)
+def test_alias_file_errors(tmp_path: Path, text: str, message: str) -> None:
+    data = fixture()
+    data["raw"]["_aliases.toml"] = text
+    bank = write_bank(tmp_path, data)
+    errors = validate(bank.root, bank.seeds)
+    assert [(e.file, e.item_id, e.field) for e in errors] == [
+        (bank.file("_aliases.toml"), None, "aliases")
+    ], "\n".join(map(str, errors))
+    assert errors[0].message.startswith(message)

@@ -7,6 +7,7 @@ import pytest
 from quiz.core.grading import (
     Grade,
     ResponseError,
+    attach_aliases,
     grade,
     is_blank,
     normalize_answer,
@@ -424,3 +425,64 @@ def test_random_guess_score_is_the_mean_score_of_a_random_answer(type_, payload,
 def test_random_guess_score_of_an_unknown_type_is_refused():
     with pytest.raises(ValueError, match="unknown type"):
         random_guess_score("essay", {})
+
+
+ALIASES = {
+    "Ma Xiaotian": ["Xiaotian Ma", "General Ma Xiaotian"],
+    "Washington": ["United States", "U.S."],
+}
+
+
+def test_attach_aliases_gives_a_short_answer_the_aliases_of_its_accepted_answers() -> None:
+    assert attach_aliases("short", MA, ALIASES) == {
+        "answers": ["Ma Xiaotian"],
+        "match": "name",
+        "aliases": {"Ma Xiaotian": ["Xiaotian Ma", "General Ma Xiaotian"]},
+    }
+    assert attach_aliases("short", ADEN, ALIASES) == ADEN
+    assert "aliases" not in MA  # the payload given is not modified
+
+
+def test_attach_aliases_gives_each_cloze_blank_its_own_aliases() -> None:
+    cloze = {"text": "{{Washington}} will {{contain}}", "blanks": [["Washington"], ["contain"]]}
+    assert attach_aliases("cloze", cloze, ALIASES)["aliases"] == [
+        {"Washington": ["United States", "U.S."]},
+        {},
+    ]
+    assert attach_aliases("cloze", CLOZE, ALIASES) == CLOZE
+    assert attach_aliases("mcq", MCQ, ALIASES) == MCQ
+
+
+def test_attach_aliases_matches_keys_after_normalisation() -> None:
+    payload = {"answers": ["the Washington"], "match": "exact"}
+    assert attach_aliases("short", payload, {"WASHINGTON.": ["U.S."]})["aliases"] == {
+        "the Washington": ["U.S."]
+    }
+
+
+@pytest.mark.parametrize(
+    "typed", ["Xiaotian Ma", "General Ma Xiaotian", "general ma xiaotian", "Xiaotain Ma"]
+)
+def test_a_short_answer_accepts_the_aliases_of_its_answer_with_name_tolerance(typed: str) -> None:
+    assert grade("short", attach_aliases("short", MA, ALIASES), typed) == Grade(
+        1.0, True, (True,), "Right."
+    )
+
+
+@pytest.mark.parametrize("typed", ["Xiaotian Ma", "General Ma Xiaotian"])
+def test_without_aliases_the_other_name_order_and_the_rank_are_refused(typed: str) -> None:
+    assert grade("short", MA, typed) == Grade(0.0, False, (False,), "Wrong.")
+
+
+@pytest.mark.parametrize("typed", ["the United States", "U.S.", "u.s", "united states"])
+def test_a_cloze_blank_accepts_the_aliases_of_its_answer(typed: str) -> None:
+    cloze = {"text": "{{Washington}} will {{contain}}", "blanks": [["Washington"], ["contain"]]}
+    graded = grade("cloze", attach_aliases("cloze", cloze, ALIASES), [typed, "contain"])
+    assert graded == Grade(1.0, True, (True, True), "Right.")
+
+
+def test_an_alias_is_accepted_only_for_its_own_answer() -> None:
+    cloze = {"text": "{{Washington}} will {{contain}}", "blanks": [["Washington"], ["contain"]]}
+    graded = grade("cloze", attach_aliases("cloze", cloze, ALIASES), ["Washington", "U.S."])
+    assert graded == Grade(0.5, False, (True, False), "Partly right: 1 of 2 blanks.")
+    assert score("short", attach_aliases("short", MA, ALIASES), "United States") == 0.0

@@ -172,3 +172,58 @@ def test_a_paragraph_added_to_the_seed_moves_unchanged_questions_with_their_quot
             select(Question.passage_position).where(Question.key == "lighthouse/first-keeper")
         ).one()
         assert after == before + 1
+
+
+def without_item(text: str, item_id: str) -> str:
+    """Remove one [[items]] table from a topic file's text."""
+    start = text.index(f'[[items]]\nid = "{item_id}"')
+    end = text.find("[[items]]", start + 1)
+    return text[:start] + (text[end:] if end >= 0 else "")
+
+
+def test_an_edition_of_the_real_bank_keeps_ids_cards_and_history_of_what_it_does_not_touch(
+    app, bank_copy
+):
+    """Drop an item, reword one, change an alias: only those rows change; nothing is deleted."""
+    source = bank_copy / "china-and-nato"
+    student = make_user(app)
+    with app.app_context():
+        load(bank_copy)
+        ids = {q.key: q.id for q in db.session.scalars(select(Question))}
+        reviewed = [
+            "china-and-nato/belgrade-embassy-year",  # untouched
+            "china-and-nato/belgrade-deaths-numeric",  # dropped
+            "china-and-nato/belgrade-ma-xiaotian-short",  # its alias list changes
+            "china-and-nato/belgrade-allied-force-short",  # reworded
+        ]
+        for number, key in enumerate(reviewed):
+            study.review(db.session.get(User, student.id), ids[key], 3, f"r{number}", 0, now=NOW)
+        states = {
+            s.question_id: study.state_to_dict(s) for s in db.session.scalars(select(CardState))
+        }
+        topic = source / "belgrade-1999.toml"
+        text = without_item(topic.read_text(encoding="utf-8"), "belgrade-deaths-numeric")
+        topic.write_text(
+            text.replace(
+                "was hit in the course of this air campaign", "was hit during this air campaign"
+            ),
+            encoding="utf-8",
+        )
+        aliases = source / "_aliases.toml"
+        aliases.write_text(
+            aliases.read_text(encoding="utf-8").replace(
+                '"General Xiaotian Ma"', '"Gen. Ma Xiaotian"'
+            ),
+            encoding="utf-8",
+        )
+        assert str(load(bank_copy)) == "0 added, 2 updated, 1 archived"
+        db.session.expire_all()
+        after = {q.key: q.id for q in db.session.scalars(select(Question))}
+        assert after == ids  # same rows, none deleted
+        archived = db.session.scalars(select(Question.key).where(Question.archived)).all()
+        assert archived == ["china-and-nato/belgrade-deaths-numeric"]
+        assert {
+            s.question_id: study.state_to_dict(s) for s in db.session.scalars(select(CardState))
+        } == states
+        logs = db.session.scalars(select(ReviewLog.question_id).order_by(ReviewLog.id)).all()
+        assert logs == [ids[key] for key in reviewed]
