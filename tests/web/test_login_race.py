@@ -149,9 +149,7 @@ def test_a_refused_login_says_how_long_to_wait(app, live_server, monkeypatch):
     assert re.search(r"Try again in 15 minutes\.", html)
 
 
-def test_a_class_signing_in_together_from_one_address_is_not_refused(
-    app, live_server, monkeypatch
-):
+def test_a_class_signing_in_together_from_one_address_is_not_refused(app, live_server, monkeypatch):
     # A school behind one address: every login is in flight at once (each held until all
     # are checking), and each counts in the per-IP bucket until its password is checked.
     # With the default limits, none of a class of 30 is refused.
