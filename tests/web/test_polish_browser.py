@@ -6,7 +6,7 @@ import re
 import pytest
 
 from quiz.models import Role
-from tests.conftest import NOW, PASSWORD, load_bank, make_user
+from tests.conftest import NOW, PASSWORD, load_bank, make_source, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -96,3 +96,102 @@ def test_class_pages_fit_a_390_pixel_phone(browser, live_server, taught_class, s
             page.screenshot(path=f"/tmp/shots/{name}-1280-{scheme}.png", full_page=True)
         finally:
             context.close()
+
+
+def shoot(page, name: str) -> None:
+    """Save the page at 1280 and 390 px, light and dark, to look at (in /tmp/shots)."""
+    size = page.viewport_size
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        for scheme in ("light", "dark"):
+            page.emulate_media(color_scheme=scheme)
+            page.screenshot(path=f"/tmp/shots/{name}-{width}-{scheme}.png", full_page=True)
+    page.emulate_media(color_scheme="light")
+    page.set_viewport_size(size)
+
+
+def log_in_by_keyboard(page, user) -> None:
+    page.goto("/auth/login")
+    page.get_by_label("E-mail").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/$"))
+
+
+def test_a_keyboard_only_student_studies_typed_and_untyped_cards(app, page, auth):
+    """Cards 1 and 2 can be typed in and arrive after a rating (issue 12, findings 1 and 5)."""
+    from sqlalchemy import update
+
+    from quiz.db import db
+    from quiz.models import Question
+
+    user = auth.login()
+    ids = make_source(app, 4)
+    with app.app_context():
+        db.session.execute(
+            update(Question)
+            .where(Question.id.in_(ids[1:3]))
+            .values(type="short", payload={"answers": ["Right"]})
+        )
+        db.session.commit()
+    log_in_by_keyboard(page, user)
+    page.goto("/study/deck")
+    page.evaluate("window.sameDocument = true")  # lost if any step reloads the page
+    clicks = []
+    page.on("console", lambda message: clicks.append(message.text))
+    page.evaluate(
+        "document.addEventListener('mousedown', () => console.log('mouse'), true);"
+        "document.addEventListener('click', e => { if (e.detail) console.log('mouse'); }, true)"
+    )
+    keys = page.locator("#keys")
+    front = page.locator(".front")
+    back = page.locator("#back")
+
+    # Counts say what they count, on screen.
+    assert page.locator("#counts").inner_text() == "Left today: 0 to review · 0 in learning · 4 new"
+    # An untyped card: the legend has no typing keys.
+    assert front.inner_text() == "Question 0?"
+    assert keys.inner_text() == (
+        "Keys: Space show answer · 1 Again · 2 Hard · 3 Good · 4 Easy · U undo"
+    )
+    page.keyboard.press("Space")
+    back.wait_for()
+    page.keyboard.press("4")
+
+    # A typed card after a rating: Space shows the answer, as the legend says.
+    front.filter(has_text="Question 1?").wait_for()
+    assert keys.inner_text() == (
+        "Keys: Space show answer · T type your answer, then Enter check it or Esc back to"
+        " these keys · 1 Again · 2 Hard · 3 Good · 4 Easy · U undo"
+    )
+    shoot(page, "study-typed-card")
+    page.keyboard.press("t")  # into the box, and out again with Esc
+    assert page.evaluate("document.activeElement.name") == "typed"
+    assert page.get_by_label("Type your answer (optional)").input_value() == ""
+    page.keyboard.press("Escape")
+    page.keyboard.press("Space")
+    back.wait_for()
+    assert page.get_by_label("Type your answer (optional)").is_hidden()
+    page.keyboard.press("4")
+
+    # A typed card, typed: T, the answer, Enter checks it; the suggested rating is a key away.
+    front.filter(has_text="Question 2?").wait_for()
+    page.keyboard.press("t")
+    page.keyboard.type("Right")
+    page.keyboard.press("Enter")
+    page.get_by_text("You typed “Right”: Right. Suggested rating: Good.").wait_for()
+    shoot(page, "study-typed-checked")
+    page.keyboard.press("3")
+
+    front.filter(has_text="Question 3?").wait_for()
+    page.keyboard.press("t")  # nothing to type in on this card: nothing happens
+    assert back.is_hidden()
+    page.keyboard.press("Space")
+    back.wait_for()
+    page.keyboard.press("4")
+    front.filter(has_text="Question 2?").wait_for()  # back from its learning step
+    assert page.locator("#counts").inner_text() == (
+        "Left today: 0 to review · 1 in learning · 0 new"
+    )
+    assert page.evaluate("window.sameDocument === true")
+    assert clicks == []
