@@ -195,3 +195,38 @@ def test_a_keyboard_only_student_studies_typed_and_untyped_cards(app, page, auth
     )
     assert page.evaluate("window.sameDocument === true")
     assert clicks == []
+
+
+def test_a_disabled_previous_looks_disabled_and_a_half_done_ordering_saves(app, page, auth):
+    """Issue 12, findings 7 and 4, as the browser shows them."""
+    from tests.web.test_quiz_pages import one_per_type, start_fixed
+
+    user = auth.login()
+    questions = one_per_type(app)
+    mcq, ordering = questions[0], next(q for q in questions if q.type == "ordering")
+    attempt_id = start_fixed(app, user, [mcq, ordering])
+    log_in_by_keyboard(page, user)
+    style = """b => { const s = getComputedStyle(b);
+        return [s.cursor, s.borderStyle, s.color, s.backgroundColor]; }"""
+
+    page.goto(f"/attempts/{attempt_id}/q/1")
+    previous = page.get_by_role("button", name="← Previous")
+    assert previous.is_disabled()
+    disabled = previous.evaluate(style)
+    shoot(page, "quiz-first-question")
+    page.goto(f"/attempts/{attempt_id}/q/2")
+    assert previous.is_enabled()
+    enabled = previous.evaluate(style)
+    assert disabled[:2] == ["not-allowed", "dashed"]
+    assert enabled[:2] == ["pointer", "solid"]
+    assert disabled[2] != enabled[2]  # grey text, not the accent colour
+
+    # One item placed of several: a draft, saved without a word of error.
+    first = page.locator("select[name^=pos-]").first
+    first.focus()
+    first.select_option("1")
+    page.locator("#save-status").filter(has_text="Saved").wait_for()
+    shoot(page, "quiz-ordering-draft")
+    page.reload()
+    assert page.locator("select[name^=pos-]").first.input_value() == "1"
+    assert page.locator("select[name^=pos-]").nth(1).input_value() == ""
