@@ -11,7 +11,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
 
@@ -73,7 +73,7 @@ def grade(type_: str, payload: dict[str, Any], response: object) -> Grade:
             (list of str); true_false: a bool or "true"/"false"; short: str;
             numeric: a number, or a string such as "1,999" or "25 soldiers";
             matching: {left: right}; ordering: the items in the student's
-            order; cloze: one string per blank.
+            order, None at a position left empty; cloze: one string per blank.
 
     Returns:
         The grade. Partial credit: multi +1/k per right choice and -1/k per
@@ -409,21 +409,41 @@ def _grade_matching(payload: dict[str, Any], response: object) -> Grade:
 
 
 def _grade_ordering(payload: dict[str, Any], response: object) -> Grade:
-    """Grade the share of item pairs put in the right relative order."""
+    """Grade the share of item pairs put in the right relative order.
+
+    The response holds one entry per position, None where no item was placed yet (a
+    draft saved half-done): a pair with an unplaced item earns nothing, so an
+    incomplete order is never right, only partly right.
+    """
     items = payload["items"]
     if _empty(response):
         return _blank(len(items))
-    strings = isinstance(response, list | tuple) and all(isinstance(i, str) for i in response)
-    if not strings or sorted(response) != sorted(items):
+    shaped = (
+        isinstance(response, list | tuple)
+        and len(response) == len(items)
+        and all(i is None or isinstance(i, str) for i in response)
+    )
+    placed = [item for item in response if item is not None] if shaped else []
+    if not shaped or len(set(placed)) != len(placed) or not set(placed) <= set(items):
         raise ResponseError("Put every item in order, each once.")
     rank = {item: index for index, item in enumerate(items)}
-    order = [rank[item] for item in response]
-    parts = tuple(rank[item] == position for position, item in enumerate(response))
+    parts = tuple(
+        None if item is None else rank[item] == position for position, item in enumerate(response)
+    )
     n = len(items)
     if n < 2:
         return _single(True)
-    in_order = sum(order[i] < order[j] for i in range(n) for j in range(i + 1, n))
-    return _share(in_order, n * (n - 1) // 2, parts, "pairs in the right order")
+    order = [None if item is None else rank[item] for item in response]
+    in_order = sum(
+        order[i] is not None and order[j] is not None and order[i] < order[j]
+        for i in range(n)
+        for j in range(i + 1, n)
+    )
+    grade = _share(in_order, n * (n - 1) // 2, parts, "pairs in the right order")
+    if len(placed) < n:
+        missing = n - len(placed)
+        grade = replace(grade, message=f"{grade.message} {missing} of {n} items had no position.")
+    return grade
 
 
 def _grade_cloze(payload: dict[str, Any], response: object) -> Grade:

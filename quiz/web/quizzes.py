@@ -202,19 +202,24 @@ def read_response(q: Question, view: dict, form) -> object:
     return value if value.strip() else None
 
 
-def _ordering(items: list[str], form) -> list[str] | None:
-    positions = {}
+def _ordering(items: list[str], form) -> list[str | None] | None:
+    """Read the positions chosen so far: one entry per position, None where none is set.
+
+    A half-done order is a draft and is saved as it is; two items at one position, or
+    a position that is no number from 1 to len(items), is refused.
+    """
+    order: list[str | None] = [None] * len(items)
     for i, item in enumerate(items):
         value = form.get(f"pos-{i}", "")
-        if value:
-            positions[item] = parse_whole(value) or 0
-    if not positions:
-        return None
-    if len(positions) < len(items) or sorted(positions.values()) != list(range(1, len(items) + 1)):
-        raise QuizError(
-            f"Give each item a different position from 1 to {len(items)}.", 422, "response"
-        )
-    return sorted(positions, key=positions.get)
+        if not value:
+            continue
+        position = parse_whole(value) or 0
+        if not 1 <= position <= len(items) or order[position - 1] is not None:
+            raise QuizError(
+                f"Give each item a different position from 1 to {len(items)}.", 422, "response"
+            )
+        order[position - 1] = item
+    return order if any(item is not None for item in order) else None
 
 
 @bp.post("/attempts/<int:attempt_id>/q/<int:number>")

@@ -183,6 +183,29 @@ def test_ordering_credits_item_pairs_in_the_right_relative_order(
     assert score("ordering", ORDERING, response) == expected
 
 
+@pytest.mark.parametrize(
+    ("response", "expected"),
+    [
+        (
+            ["A", "B", "C", None],
+            Grade(
+                0.5,
+                False,
+                (True, True, True, None),
+                "Partly right: 3 of 6 pairs in the right order. 1 of 4 items had no position.",
+            ),
+        ),
+        (
+            [None, "A", None, None],
+            Grade(0.0, False, (None, False, None, None), "Wrong. 3 of 4 items had no position."),
+        ),
+        ([None, None, None, None], Grade(0.0, False, (None, None, None, None), "No answer.")),
+    ],
+)
+def test_an_incomplete_ordering_is_graded_on_the_pairs_it_places(response, expected) -> None:
+    assert grade("ordering", ORDERING, response) == expected
+
+
 def test_ordering_parts_and_message_report_positions_and_pairs() -> None:
     result = grade("ordering", ORDERING, ["B", "A", "C", "D"])
     assert result == Grade(
@@ -366,6 +389,9 @@ def test_anything_answered_is_not_blank(type_: str, response: object) -> None:
         ("matching", MATCHING, {"Putin": "PLA"}, "not one of the items"),
         ("matching", MATCHING, {"Ma": "Army"}, "not one of the answers"),
         ("ordering", ORDERING, ["A", "B", "C"], "each once"),
+        ("ordering", ORDERING, ["A", None, "A", None], "each once"),
+        ("ordering", ORDERING, ["A", None, 3, None], "each once"),
+        ("ordering", ORDERING, ["A", None, "E", None], "each once"),
         ("ordering", ORDERING, ["A", "B", "C", "C"], "each once"),
         ("ordering", ORDERING, ["A", "B", "C", "E"], "each once"),
         ("ordering", ORDERING, "ABCD", "each once"),

@@ -54,6 +54,9 @@ def test_reader_colours_paragraphs_by_mastery_and_links_a_review_of_each(app, cl
     levels = re.findall(r'class="passage passage-\w+ mastery-(\w+)"', html)
     assert set(levels) <= {"weak", "fair", "good", "unseen"}
     assert "unseen" in levels and {"good", "fair", "weak"} & set(levels)
+    # The figure after the review link says what it is (issue 12, finding 5).
+    assert re.search(r"Review its \d+ questions? \(your mastery: \d+ of 100\)</a>", html)
+    assert not re.search(r"questions? \(\d+\)", html)
     link = re.search(r'href="(/study/china-and-nato\?passage=(\d+))"', html)
     page = client.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
     assert f"Paragraph {link.group(2)}: its" in page

@@ -292,3 +292,46 @@ def test_a_checked_answer_can_still_be_flagged(app, client, auth):
         data={"csrf_token": token, "locked": "1", "flagged": "1", "go": "summary"},
     )
     assert "1 flagged" in client.get(f"/attempts/{attempt_id}/summary").get_data(as_text=True)
+
+
+def test_a_half_done_ordering_is_saved_as_a_draft_and_graded_partly_right(app, client, auth):
+    user = auth.login()
+    ordering = next(q for q in one_per_type(app) if q.type == "ordering")
+    attempt_id = start_fixed(app, user, [ordering])
+    right = ordering.payload["items"]
+    n = len(right)
+    with app.app_context():
+        shown = db.session.get(Attempt, attempt_id).layout[str(ordering.id)]["items"]
+    url, token = f"/attempts/{attempt_id}/q/1", auth.token()
+
+    def autosave(sequence, **positions):
+        data = {"csrf_token": token, "sequence": str(sequence), **positions}
+        return client.post(url, data=data, headers={"X-Autosave": "1"})
+
+    # The first choice is a draft: saved, no error.
+    first = autosave(0, **{f"pos-{shown.index(right[0])}": "1"})
+    assert first.status_code == 200 and first.get_json()["sequence"] == 1
+    page = client.get(url).get_data(as_text=True)
+    assert re.search(r'<option value="1" selected>1</option>', page)
+    assert "different position" not in page
+    # Two items at one position, or a position past the end, are still refused.
+    same = autosave(1, **{f"pos-{shown.index(right[0])}": "1", f"pos-{shown.index(right[1])}": "1"})
+    assert same.status_code == 422
+    assert (
+        same.get_json()["error"]["message"] == f"Give each item a different position from 1 to {n}."
+    )
+    past = autosave(1, **{f"pos-{shown.index(right[0])}": str(n + 1)})
+    assert past.status_code == 422
+    assert (
+        past.get_json()["error"]["message"] == f"Give each item a different position from 1 to {n}."
+    )
+    # All but the last item in place: submitted as it is, partly right.
+    second = autosave(
+        1, **{f"pos-{shown.index(item)}": str(p) for p, item in enumerate(right[:-1], 1)}
+    )
+    assert second.status_code == 200 and second.get_json()["sequence"] == 2
+    client.post(f"/attempts/{attempt_id}/finish", data={"csrf_token": token})
+    result = client.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
+    pairs, earned = n * (n - 1) // 2, (n - 1) * (n - 2) // 2
+    assert f"<strong>{round(earned / pairs, 2):g}</strong> / 1 points" in result
+    assert f"{n}. (no item)" in result

@@ -1,4 +1,6 @@
 // Flashcard keyboard flow: Space/Enter reveals, 1-4 rate, U undoes; cards swap without reloads.
+// On a card that can be typed in, T goes to the box, Enter there checks the answer (or shows it
+// when the box is empty) and Esc comes back to the card: the keys work the same on every card.
 // Every action is a plain link or form first; this file only makes them faster.
 "use strict";
 
@@ -25,9 +27,9 @@
       cardShownAt = performance.now();
       const heading = next.querySelector(".front, #summary-title");
       if (heading) heading.setAttribute("tabindex", "-1");
-      const input = next.querySelector("#type-in input[type=text]");
-      if (input) input.focus();
-      else if (heading) heading.focus({ preventScroll: true });
+      // The card, never the type-in box, takes the focus: Space must show the answer as the
+      // legend says, whatever the kind of card.
+      if (heading) heading.focus({ preventScroll: true });
     } catch (error) {
       // Fall back to an ordinary navigation: the server renders the same page.
       if (options && options.method === "POST") window.location.reload();
@@ -92,7 +94,7 @@
     const form = event.target;
     if (form.id === "type-in") {
       event.preventDefault();
-      submitTypeIn(form);
+      reveal(); // checks what was typed, or just shows the answer when nothing was
     }
   });
 
@@ -100,7 +102,16 @@
     const study = root();
     if (!study || event.ctrlKey || event.metaKey || event.altKey) return;
     const typing = event.target.closest("input, textarea, select");
-    if (typing) return; // Enter in the type-in box submits it
+    if (typing) {
+      // Enter in the type-in box submits it; Esc leaves it for the card's keys.
+      if (event.key === "Escape" && typing.closest("#type-in")) {
+        event.preventDefault();
+        const front = study.querySelector(".front");
+        front.setAttribute("tabindex", "-1");
+        front.focus({ preventScroll: true });
+      }
+      return;
+    }
     const control = event.target.closest("a, button, summary");
     if (control && (event.key === "Enter" || event.key === " ")) return; // the control's own action
     const revealed = study.dataset.revealed === "true";
@@ -112,6 +123,12 @@
       event.preventDefault();
       const button = study.querySelector(`.rate[data-key="${key}"]`);
       if (button) rate(button);
+    } else if (key === "t" && !revealed) {
+      const input = study.querySelector("#type-in input[type=text]");
+      if (input) {
+        event.preventDefault(); // not typed into the box
+        input.focus();
+      }
     } else if (key === "u") {
       const form = study.querySelector("#undo-form");
       if (form) {
