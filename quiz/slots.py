@@ -11,6 +11,7 @@ except that a burst of logins leaves its other requests a slot while they hash.
 """
 
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -18,11 +19,37 @@ from flask import Flask, current_app, has_app_context
 
 
 class Slots:
-    """A semaphore of `size` slots that a thread holds while it runs a request."""
+    """`size` slots that a thread holds while it runs a request, handed over in the order
+    the requests asked (first come, first served: a request that gives its slot back and
+    asks again, after a password hash, queues behind those already waiting)."""
 
     def __init__(self, size: int = 1) -> None:
-        self._slots = threading.Semaphore(size)
+        self._lock = threading.Lock()
+        self._free = size
+        self._waiting: deque[threading.Lock] = deque()
         self._held = threading.local()
+
+    def _acquire(self) -> None:
+        with self._lock:
+            if self._free and not self._waiting:
+                self._free -= 1
+                return
+            turn = threading.Lock()
+            turn.acquire()
+            self._waiting.append(turn)
+        turn.acquire()  # released by `_release`, which hands this thread the slot
+
+    def _release(self) -> None:
+        with self._lock:
+            if self._waiting:
+                self._waiting.popleft().release()
+            else:
+                self._free += 1
+
+    def waiters(self) -> int:
+        """Return how many requests wait for a slot."""
+        with self._lock:
+            return len(self._waiting)
 
     def wrap(self, wsgi_app: Callable) -> Callable:
         """Return `wsgi_app` run inside a slot (the body is sent after the slot is freed)."""
@@ -36,13 +63,13 @@ class Slots:
     @contextmanager
     def held(self) -> Iterator[None]:
         """Hold a slot for the block."""
-        self._slots.acquire()
+        self._acquire()
         self._held.on = True
         try:
             yield
         finally:
             self._held.on = False
-            self._slots.release()
+            self._release()
 
     @contextmanager
     def released(self) -> Iterator[None]:
@@ -51,11 +78,11 @@ class Slots:
             yield
             return
         self._held.on = False
-        self._slots.release()
+        self._release()
         try:
             yield
         finally:
-            self._slots.acquire()
+            self._acquire()
             self._held.on = True
 
 

@@ -141,3 +141,25 @@ def test_a_request_holds_its_slot_until_it_waits():
     assert second.wait(10)
     one.join()
     two.join()
+
+
+def test_a_request_asking_for_its_slot_again_queues_behind_those_waiting():
+    # After a password hash a login asks for its slot again: it must not jump the queue
+    # of requests that asked while it hashed (a free-for-all semaphore lets it barge in).
+    slots = Slots(1)
+    order = []
+
+    def other():
+        with slots.held():
+            order.append("waiting request")
+
+    with slots.held():
+        waiter = threading.Thread(target=other)
+        waiter.start()
+        while slots.waiters() < 1:  # the other request is queued
+            time.sleep(0.001)
+        with slots.released():  # the hash
+            pass
+        order.append("login, after its hash")
+    waiter.join(10)
+    assert order == ["waiting request", "login, after its hash"]
