@@ -230,3 +230,35 @@ def test_a_disabled_previous_looks_disabled_and_a_half_done_ordering_saves(app, 
     page.reload()
     assert page.locator("select[name^=pos-]").first.input_value() == "1"
     assert page.locator("select[name^=pos-]").nth(1).input_value() == ""
+
+
+CONTRAST = """
+() => {
+  const luminance = (css) => {
+    const [r, g, b] = css.match(/[\\d.]+/g).slice(0, 3).map(Number).map((v) => {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  return [...document.querySelectorAll("mark.quote")].map((mark) => {
+    const style = getComputedStyle(mark);
+    const [a, b] = [luminance(style.color), luminance(style.backgroundColor)];
+    return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  });
+}
+"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_highlighted_quotes_keep_text_readable_in_both_schemes(app, browser, live_server, scheme):
+    # Issue 12, finding 3: grey text on the dark highlight was 3.6:1 (axe color-contrast).
+    load_bank(app)
+    context, page = open_as(browser, live_server, make_user(app), scheme=scheme)
+    try:
+        page.goto("/read/china-and-nato")
+        ratios = page.evaluate(CONTRAST)
+        assert len(ratios) > 10  # the note's sample and the quoted passages
+        assert min(ratios) >= 4.5, sorted(ratios)[:3]
+    finally:
+        context.close()
