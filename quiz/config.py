@@ -24,10 +24,10 @@ def _flag(value: str) -> bool:
     return value.strip().lower() in ("1", "true", "yes", "on")
 
 
-def _whole_number(name: str) -> int:
+def _whole_number(name: str, least: int = 0) -> int:
     value = os.environ[name].strip()
-    if not value.isdigit():
-        raise ConfigError(f"{name} must be a whole number (0 or more), not {value!r}")
+    if not (value.isascii() and value.isdigit()) or int(value) < least:
+        raise ConfigError(f"{name} must be a whole number ({least} or more), not {value!r}")
     return int(value)
 
 
@@ -81,13 +81,13 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
     if url:
         config["SQLALCHEMY_DATABASE_URI"] = url
     if "QUIZ_PASSWORD_HASH_CONCURRENCY" in os.environ:
-        config["PASSWORD_HASH_CONCURRENCY"] = int(os.environ["QUIZ_PASSWORD_HASH_CONCURRENCY"])
+        config["PASSWORD_HASH_CONCURRENCY"] = _whole_number("QUIZ_PASSWORD_HASH_CONCURRENCY", 1)
     if "QUIZ_RUNNING_REQUESTS" in os.environ:
-        config["RUNNING_REQUESTS"] = int(os.environ["QUIZ_RUNNING_REQUESTS"])
+        config["RUNNING_REQUESTS"] = _whole_number("QUIZ_RUNNING_REQUESTS")
     if "QUIZ_LOGIN_FAILURES_PER_IP" in os.environ:
-        config["LOGIN_FAILURES_PER_IP"] = int(os.environ["QUIZ_LOGIN_FAILURES_PER_IP"])
+        config["LOGIN_FAILURES_PER_IP"] = _whole_number("QUIZ_LOGIN_FAILURES_PER_IP", 1)
     if "QUIZ_REGISTRATIONS_PER_IP" in os.environ:
-        config["REGISTRATIONS_PER_IP"] = int(os.environ["QUIZ_REGISTRATIONS_PER_IP"])
+        config["REGISTRATIONS_PER_IP"] = _whole_number("QUIZ_REGISTRATIONS_PER_IP", 1)
     if "QUIZ_TRUSTED_PROXIES" in os.environ:
         config["TRUSTED_PROXIES"] = _whole_number("QUIZ_TRUSTED_PROXIES")
     if "QUIZ_LOG_FORMAT" in os.environ:

@@ -37,3 +37,23 @@ def test_the_instance_folder_is_instance_in_the_checkout_unless_set(monkeypatch)
     assert instance_path() == ROOT / "instance"
     monkeypatch.setenv("QUIZ_INSTANCE_PATH", "")
     assert instance_path() == ROOT / "instance"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "least"),
+    [
+        ("QUIZ_PASSWORD_HASH_CONCURRENCY", "two", 1),
+        ("QUIZ_PASSWORD_HASH_CONCURRENCY", "0", 1),  # no hashing thread: no login at all
+        ("QUIZ_RUNNING_REQUESTS", "-1", 0),
+        ("QUIZ_LOGIN_FAILURES_PER_IP", "²", 1),  # a digit to str.isdigit, not to int()
+        ("QUIZ_REGISTRATIONS_PER_IP", "", 1),
+        ("QUIZ_TRUSTED_PROXIES", "1.5", 0),
+    ],
+)
+def test_a_bad_number_in_the_environment_stops_start_up_naming_it(
+    tmp_path, monkeypatch, name, value, least
+):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as refused:
+        load_config(tmp_path, {"ENV": "testing"})
+    assert str(refused.value) == f"{name} must be a whole number ({least} or more), not {value!r}"
