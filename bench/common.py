@@ -6,6 +6,7 @@ import json
 import os
 import platform
 import re
+import runpy
 import shutil
 import subprocess
 import sys
@@ -91,6 +92,17 @@ with app.app_context():
     subprocess.run(
         [sys.executable, "-c", code, json.dumps(settings)], env=env, check=True, cwd=ROOT
     )
+
+
+def server_settings(env: dict) -> dict:
+    """Return gunicorn.conf.py's settings as the bench server gets them (its environment)."""
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        return runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 @contextmanager

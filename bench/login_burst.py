@@ -27,7 +27,16 @@ import time
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 
-from common import PASSWORD, bench_env, engine_name, reset_database, save, seed_students, server
+from common import (
+    PASSWORD,
+    bench_env,
+    engine_name,
+    reset_database,
+    save,
+    seed_students,
+    server,
+    server_settings,
+)
 from sqlalchemy import create_engine, text
 
 TOKEN_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -161,7 +170,8 @@ def main() -> int:
     reset_database(env)
     seed_students(env, args.logins)
     scheme = stored_hash_scheme(env)
-    workers, threads = env.get("QUIZ_WORKERS", "2"), env.get("QUIZ_THREADS", "1")
+    settings = server_settings(env)
+    workers, threads = settings["workers"], settings["threads"]
 
     bursts: list[tuple[float, float]] = []
     logins: list[float] = []
