@@ -7,26 +7,15 @@ from sqlalchemy import func, or_, select
 from quiz.bank.schema import KINDS, TYPES
 from quiz.core.passages import paragraph_kind, runs
 from quiz.db import db
-from quiz.models import Attempt, Passage, Question, Quiz, Source, Topic, User
+from quiz.models import Passage, Question, Source, Topic, User
 from quiz.services import progress
-from quiz.services.study import in_open_assignment
+from quiz.services.study import in_open_assignment, open_assignment_questions
 
 
 def has_open_assignment(user_id: int) -> bool:
-    """Tell whether the user has an assignment attempt in progress."""
-    return (
-        db.session.scalar(
-            select(func.count())
-            .select_from(Attempt)
-            .join(Quiz, Quiz.id == Attempt.quiz_id)
-            .where(
-                Attempt.user_id == user_id,
-                Attempt.state == "in_progress",
-                Quiz.kind == "assignment",
-            )
-        )
-        > 0
-    )
+    """Tell whether the user has an assignment attempt in progress (whose questions the
+    browser hides: `open_assignment_questions`)."""
+    return db.session.scalar(select(open_assignment_questions(user_id).exists()))
 
 
 def active_sources() -> list[Source]:

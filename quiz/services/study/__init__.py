@@ -22,6 +22,7 @@ from quiz.services.study.decks import (
     find_deck,
     find_focus,
     in_open_assignment,
+    open_assignment_questions,
     scheduled,
     source_slug_of,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "find_deck",
     "find_focus",
     "in_open_assignment",
+    "open_assignment_questions",
     "leeches",
     "limits_for",
     "load_card",
