@@ -1,10 +1,24 @@
 """FSRS scheduling: a card's memory, the four outcomes of a review, and the study day.
 
-Pure: no Flask, no database. The FSRS model itself is py-fsrs's; this module
-adds what an Anki user expects around it: all four outcomes computed up front
-(so each button shows its interval), a study day that rolls over at 4 am in the
-student's time zone, fuzz that is the same in the preview and when applied,
-lapse and leech counting.
+Pure: no Flask, no database. The model is FSRS-6: py-fsrs moves a card through
+its learning steps and phases, and this module computes the memory update with
+the FSRS-6 formulas, as Anki does, so that one rule holds everywhere:
+
+**Elapsed time is counted in study days.** A study day starts at the rollover
+hour (4 am) in the student's time zone; the time between two moments is the
+number of study days between them, so a review at 11 pm and one at 5 am the next
+morning are a day apart, and two reviews at 5 am and 3 am the next night are on
+the same day. The memory update (a same-day review uses FSRS's short-term
+formula, a later one the long-term formula with the recall predicted after that
+many days), the predicted recall (`retrievability`), the optimiser and the
+progress figures all count it this way. It is Anki's rule: `compute_memory_state`
+of Anki's own backend agrees with `next_states` to 1e-4 on random histories (see
+tests/core/test_anki_oracle.py). py-fsrs alone counts whole 24-hour periods instead.
+
+Also here, as an Anki user expects: all four outcomes computed up front (so each
+button shows its interval), review intervals in whole study days due at the
+rollover, one seeded fuzz per review that keeps Hard < Good < Easy in days (so
+the interval shown on a button is the one applied), lapse and leech counting.
 """
 
 import math
@@ -20,6 +34,7 @@ from fsrs.scheduler import DEFAULT_PARAMETERS, FUZZ_RANGES
 LEARNING_STEPS = (timedelta(minutes=1), timedelta(minutes=10))
 RELEARNING_STEPS = (timedelta(minutes=10),)
 RETENTION_RANGE = (0.70, 0.97)
+STABILITY_RANGE = (0.001, 36500.0)  # fsrs-rs's (and so Anki's) bounds, in days
 # A zone's offset at 4 am stays at least 7 days between changes (every zone of the
 # tz database, 1990–2040), so looking at every 4th day misses none.
 OFFSET_SAMPLE = 4
@@ -108,6 +123,7 @@ class Outcome:
     label: str
     lapsed: bool
     leech: bool
+    days: int = 0  # the interval in study days when the card goes to review, else 0
 
 
 def study_day(moment: datetime, settings: Settings) -> date:
@@ -174,6 +190,15 @@ def rollover_offsets(first: date, days: int, settings: Settings) -> tuple[tuple[
     return tuple(runs)
 
 
+def elapsed_days(since: datetime, now: datetime, settings: Settings) -> int:
+    """Return the study days from `since` to `now`: the one measure of elapsed time.
+
+    0 for two moments of the same study day, however far apart; 1 from 11 pm to
+    5 am the next morning (the 4 am rollover lies between). Never below 0.
+    """
+    return max(0, (study_day(now, settings) - study_day(since, settings)).days)
+
+
 def _to_card(memory: Memory, card_id: int, now: datetime) -> Card:
     if memory.phase == Phase.NEW:
         return Card(card_id=card_id, state=State.Learning, step=0, due=now)
@@ -188,16 +213,97 @@ def _to_card(memory: Memory, card_id: int, now: datetime) -> Card:
     )
 
 
-def _fuzz_days(days: int, rng: random.Random, maximum: int) -> int:
-    """Spread a review interval as py-fsrs does, so cards learnt together drift apart."""
-    if days < 2.5:
-        return days
-    delta = 1.0
-    for band in FUZZ_RANGES:
-        delta += band["factor"] * max(min(float(days), band["end"]) - band["start"], 0.0)
-    low, high = max(2, round(days - delta)), min(round(days + delta), maximum)
-    low = min(low, high)
-    return min(round(rng.random() * (high - low + 1) + low), maximum)
+def remember(
+    stability: float | None,
+    difficulty: float | None,
+    days: int,
+    rating: Rating,
+    parameters: tuple[float, ...],
+) -> tuple[float, float]:
+    """Return (stability, difficulty) after a review, by the FSRS-6 formulas as Anki computes them.
+
+    Args:
+        stability: before the review; None for a card's first review.
+        difficulty: before the review; None for a card's first review.
+        days: study days since the previous review (see `elapsed_days`): 0 uses the
+            short-term formula, more the long-term one with the recall predicted
+            after that many days.
+        rating: the rating given.
+        parameters: the 21 FSRS-6 parameters.
+
+    Returns:
+        The new stability (0.001–36500 days) and difficulty (1–10).
+    """
+    w, r = parameters, int(rating)
+
+    def initial_difficulty(grade: int) -> float:
+        return w[4] - math.exp(w[5] * (grade - 1)) + 1
+
+    if stability is None or difficulty is None:
+        new_s, new_d = w[r - 1], initial_difficulty(r)
+    else:
+        if days == 0:
+            increase = math.exp(w[17] * (r - 3 + w[18])) * stability ** -w[19]
+            new_s = stability * (max(increase, 1.0) if r > 1 else increase)
+        else:
+            decay = -w[20]
+            recall = (1 + (0.9 ** (1 / decay) - 1) * days / stability) ** decay
+            if r == 1:
+                new_s = min(
+                    w[11]
+                    * difficulty ** -w[12]
+                    * ((stability + 1) ** w[13] - 1)
+                    * math.exp((1 - recall) * w[14]),
+                    stability / math.exp(w[17] * w[18]),
+                )
+            else:
+                bonus = w[15] if r == 2 else w[16] if r == 4 else 1.0
+                new_s = stability * (
+                    1
+                    + math.exp(w[8])
+                    * (11 - difficulty)
+                    * stability ** -w[9]
+                    * (math.exp((1 - recall) * w[10]) - 1)
+                    * bonus
+                )
+        damped = difficulty - w[6] * (r - 3) * (10 - difficulty) / 9
+        new_d = w[7] * initial_difficulty(4) + (1 - w[7]) * damped
+    return min(max(new_s, STABILITY_RANGE[0]), STABILITY_RANGE[1]), min(max(new_d, 1.0), 10.0)
+
+
+def _fuzz_bounds(interval: float, minimum: int, maximum: int) -> tuple[int, int]:
+    """Anki's fuzz range around an interval, within minimum–maximum (see `_review_days`)."""
+    minimum = min(minimum, maximum)
+    interval = min(max(interval, minimum), maximum)
+    delta = 0.0
+    if interval >= 2.5:
+        delta = 1.0
+        for band in FUZZ_RANGES:
+            delta += band["factor"] * max(min(interval, band["end"]) - band["start"], 0.0)
+    lower = min(max(_round(interval - delta), minimum), maximum)
+    upper = min(max(_round(interval + delta), minimum), maximum)
+    if upper == lower and 2 < upper < maximum:
+        upper = lower + 1
+    return lower, upper
+
+
+def _round(value: float) -> int:
+    """Round half away from zero, as Rust's `f32::round` (Python's round() goes to even)."""
+    return math.floor(value + 0.5)
+
+
+def _review_days(interval: float, minimum: int, fuzz: float | None, maximum: int) -> int:
+    """Return a review interval in whole days, at least `minimum` (and 1), at most `maximum`.
+
+    Anki's rule: without fuzz the interval rounded; with it, a day drawn from the
+    fuzz range (about ±5 % of a long interval) by `fuzz`, a number in [0, 1)
+    drawn once per review and shared by the buttons, so the fuzz never reorders them.
+    """
+    minimum = min(max(minimum, 1), maximum)
+    if fuzz is None:
+        return min(max(_round(interval), minimum), maximum)
+    lower, upper = _fuzz_bounds(interval, minimum, maximum)
+    return math.floor(lower + fuzz * (1 + upper - lower))
 
 
 def interval_label(interval: timedelta) -> str:
@@ -224,16 +330,21 @@ def next_states(
 ) -> dict:
     """Compute the outcome of each of the four ratings, as Anki's `next_states` does.
 
-    Review intervals are whole days, counted in study days and due at the
-    rollover hour; fuzz (when on) is seeded by the card and its review count,
-    so the interval shown on a button is the one applied.
+    The memory update counts study days since the last review (`remember`).
+    Review intervals are whole study days, due at the rollover hour; as in Anki
+    each passing button is at least a day longer than the one before it (Hard <
+    Good < Easy), and the fuzz (when on) is one number seeded by the card and its
+    review count, so the four are always in order and the interval shown on a
+    button is the one applied. Within one study day the outcomes do not depend on
+    the time of day: a preview shown at 9 am is what a press at 9 pm applies.
 
     Args:
         memory: the card's memory now.
         now: the review time, aware.
         settings: the student's settings.
         card_id: the card's id (seeds the fuzz).
-        ratings: the ratings to compute (a review applies one; the buttons show four).
+        ratings: the ratings to return (a review applies one; the buttons show four).
+            All four are always computed: each button's minimum depends on the others.
 
     Returns:
         A dict Rating → Outcome for each of `ratings`.
@@ -245,24 +356,33 @@ def next_states(
         raise ValueError("now must be timezone-aware")
     now = now.astimezone(UTC)
     card = _to_card(memory, card_id, now)
+    days = elapsed_days(memory.last_review, now, settings) if memory.last_review else 0
+    fuzz = random.Random(f"{card_id}:{memory.reps}").random() if settings.fuzz else None
+    today = study_day(now, settings)
+    decay, factor = forgetting_curve(settings)
+    previous = 0  # the days of the last passing button in review, 0 if none
     outcomes = {}
-    for rating in ratings:
+    for rating in Rating:
         new, _log = settings.scheduler.review_card(card, rating, now)
-        due, label = new.due, interval_label(new.due - now)
+        stability, difficulty = remember(
+            memory.stability, memory.difficulty, days, rating, settings.parameters
+        )
+        due, label, review_days = new.due, interval_label(new.due - now), 0
         if new.state == State.Review:
-            days = max(1, math.floor((due - now).total_seconds() / 86400))
-            if settings.fuzz:
-                seed = f"{card_id}:{memory.reps}:{int(rating)}"
-                days = _fuzz_days(days, random.Random(seed), settings.maximum_interval)
-            due = day_start(study_day(now, settings) + timedelta(days=days), settings)
-            label = interval_label(timedelta(days=days))
+            ideal = stability / factor * (settings.desired_retention ** (1 / decay) - 1)
+            minimum = previous + 1 if rating != Rating.Again else 1
+            review_days = _review_days(ideal, minimum, fuzz, settings.maximum_interval)
+            if rating != Rating.Again:
+                previous = review_days
+            due = day_start(today + timedelta(days=review_days), settings)
+            label = interval_label(timedelta(days=review_days))
         lapsed = memory.phase == Phase.REVIEW and rating == Rating.Again
         lapses = memory.lapses + (1 if lapsed else 0)
         result = Memory(
             phase=Phase(int(new.state)),
             step=new.step,
-            stability=new.stability,
-            difficulty=new.difficulty,
+            stability=stability,
+            difficulty=difficulty,
             due=due,
             last_review=now,
             reps=memory.reps + 1,
@@ -279,15 +399,16 @@ def next_states(
             leech=lapsed
             and lapses >= settings.leech_threshold
             and (lapses - settings.leech_threshold) % max(1, settings.leech_threshold // 2) == 0,
+            days=review_days,
         )
-    return outcomes
+    return {rating: outcomes[rating] for rating in ratings}
 
 
 def forgetting_curve(settings: Settings) -> tuple[float, float]:
-    """Return (decay, factor) of the FSRS-6 forgetting curve, as py-fsrs computes them.
+    """Return (decay, factor) of the FSRS-6 forgetting curve.
 
-    The predicted recall t whole days after the last review is
-    (1 + factor * t / stability) ** decay, with decay = -w[20] and
+    The predicted recall t study days after the last review (see `elapsed_days`)
+    is (1 + factor * t / stability) ** decay, with decay = -w[20] and
     factor = 0.9 ** (1 / decay) - 1 (so recall is 90 % when t equals the stability).
     """
     decay = -settings.parameters[20]
@@ -295,11 +416,15 @@ def forgetting_curve(settings: Settings) -> tuple[float, float]:
 
 
 def retrievability(memory: Memory, now: datetime, settings: Settings) -> float:
-    """Return the predicted probability of recall now (0 for a card never reviewed)."""
+    """Return the predicted probability of recall now (0 for a card never reviewed).
+
+    Elapsed time is counted in study days, as everywhere (see `elapsed_days`).
+    """
     if memory.phase == Phase.NEW or memory.stability is None or memory.last_review is None:
         return 0.0
-    card = _to_card(memory, 0, now)
-    return float(settings.scheduler.get_card_retrievability(card, now.astimezone(UTC)))
+    decay, factor = forgetting_curve(settings)
+    days = elapsed_days(memory.last_review, now, settings)
+    return (1 + factor * days / memory.stability) ** decay
 
 
 def memory_to_dict(memory: Memory) -> dict:

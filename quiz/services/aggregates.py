@@ -2,12 +2,13 @@
 
 Each expression gives, on SQLite and PostgreSQL alike, the very number the core's
 Python gives for one row: the UTC start of a study day (`day_start`), a card's
-predicted recall (`retrievability`: the FSRS-6 forgetting curve over whole
-elapsed days) and a quiz answer's weight (`answer_weight`). The tests compare
+predicted recall (`retrievability`: the FSRS-6 forgetting curve over the
+study days elapsed) and a quiz answer's weight (`answer_weight`). The tests compare
 them with the Python on random rows. SQLite needs its math functions (pow(),
 there by default since 3.35; Debian's library has them).
 """
 
+from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import BigInteger, Float, bindparam, case, cast, func, literal, or_, select
@@ -15,7 +16,13 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from quiz.core.mastery import HALF_LIFE_DAYS, MIN_ANSWER_WEIGHT
-from quiz.core.scheduling import Settings, forgetting_curve, rollover_offsets
+from quiz.core.scheduling import (
+    Settings,
+    day_start,
+    forgetting_curve,
+    rollover_offsets,
+    study_day,
+)
 from quiz.db import UTCDateTime
 from quiz.models import CardState
 
@@ -213,43 +220,50 @@ def _now_us():
     return bindparam("now_us", type_=BigInteger)
 
 
-def predicted_recall(own_curves: int = 0):
+def predicted_recall(own_curves: int = 0, own_days: int = 0):
     """SQL: a CardState's predicted recall now, as `retrievability` computes it.
 
-    Bind `curve_values` and `now_values` to it.
+    Bind `curve_values` and `day_values` to it.
 
     Args:
         own_curves: how many of the users read have a forgetting curve of their own
             (fitted parameters); the others share the default one.
+        own_days: how many groups of users have a study day that ends at another
+            moment than the usual one (see `day_values`).
 
     Returns:
-        (1 + factor * t / stability) ** decay, t the whole days since the last review
-        (never below 0); 0 for a card without stability or last review.
+        (1 + factor * t / stability) ** decay, t the study days since the last review;
+        0 for a card without stability or last review.
     """
 
-    def per_user(name: str):
-        usual = bindparam(name, type_=Float)
-        if not own_curves:
+    def per_user(name: str, kind, count: int):
+        usual = bindparam(name, type_=kind)
+        if not count:
             return usual
+        prefix = "curve" if name in ("decay", "factor") else "day"
         return case(
             *(
                 (
-                    CardState.user_id == bindparam(f"curve_user_{k}"),
-                    bindparam(f"{name}_{k}", type_=Float),
+                    CardState.user_id.in_(bindparam(f"{prefix}_users_{k}", expanding=True)),
+                    bindparam(f"{name}_{k}", type_=kind),
                 )
-                for k in range(own_curves)
+                for k in range(count)
             ),
             else_=usual,
         )
 
+    # The study days between the last review and now are the whole days from it to the
+    # end of the student's study day (its last microsecond): a review made on the day
+    # before today's rollover is 1 day ago, one made after it 0.
     elapsed = whole_days_since(
         CardState.last_review,
-        bindparam("now", type_=UTCDateTime),
-        _now_us(),
-        bindparam("now_julian_ms", type_=BigInteger),
+        per_user("horizon", UTCDateTime, own_days),
+        per_user("horizon_us", BigInteger, own_days),
+        per_user("horizon_julian_ms", BigInteger, own_days),
     )
     recall = func.pow(
-        _float(1.0) + per_user("factor") * elapsed / CardState.stability, per_user("decay")
+        _float(1.0) + per_user("factor", Float, own_curves) * elapsed / CardState.stability,
+        per_user("decay", Float, own_curves),
     )
     return case(
         (or_(CardState.stability.is_(None), CardState.last_review.is_(None)), _float(0.0)),
@@ -257,16 +271,50 @@ def predicted_recall(own_curves: int = 0):
     )
 
 
+def day_values(settings: dict[int, Settings], now: datetime) -> tuple[int, dict]:
+    """Return how many groups of users end their study day at another moment than the
+    usual one, and the values to bind to `predicted_recall` for `now`.
+
+    The usual end is the one most of `settings` share (users in one time zone share
+    one); each other end gets its group of user ids. The end is the last microsecond
+    before the next rollover, so in zones with daylight saving a review made within an
+    hour of a rollover on the other side of a change of the clocks counts a day more
+    or less than `retrievability` counts it.
+    """
+    ends: dict[datetime, list[int]] = defaultdict(list)
+    for user_id, user_settings in sorted(settings.items()):
+        start = day_start(study_day(now, user_settings), user_settings)
+        ends[start + timedelta(days=1, microseconds=-1)].append(user_id)
+    groups = sorted(ends.items(), key=lambda item: (-len(item[1]), item[0]))
+    usual = groups[0][0] if groups else now
+    values = _horizon(usual, "")
+    for k, (end, user_ids) in enumerate(groups[1:]):
+        values.update(_horizon(end, f"_{k}"), **{f"day_users_{k}": user_ids})
+    return len(groups) - 1 if groups else 0, values
+
+
+def _horizon(end: datetime, suffix: str) -> dict:
+    micro = epoch_microseconds(end)
+    return {
+        f"horizon{suffix}": end,
+        f"horizon_us{suffix}": micro,
+        f"horizon_julian_ms{suffix}": micro // 1000 + JULIAN_EPOCH_MS,
+    }
+
+
 def curve_values(curves: dict[int, tuple[float, float]]) -> tuple[int, dict]:
-    """Return how many users have a curve of their own, and the values to bind to
-    `predicted_recall` for these users' (decay, factor) of `forgetting_curve` (a user
-    left out has the default curve)."""
+    """Return how many forgetting curves other than the default one these users have,
+    and the values to bind to `predicted_recall` for their (decay, factor) of
+    `forgetting_curve` (a user left out has the default curve)."""
     decay, factor = USUAL_CURVE
     values = {"decay": decay, "factor": factor}
-    own = [(u, curve) for u, curve in sorted(curves.items()) if curve != USUAL_CURVE]
-    for k, (user_id, (own_decay, own_factor)) in enumerate(own):
+    own: dict[tuple[float, float], list[int]] = defaultdict(list)
+    for user_id, curve in sorted(curves.items()):
+        if curve != USUAL_CURVE:
+            own[curve].append(user_id)
+    for k, ((own_decay, own_factor), user_ids) in enumerate(sorted(own.items())):
         values.update(
-            {f"curve_user_{k}": user_id, f"decay_{k}": own_decay, f"factor_{k}": own_factor}
+            {f"curve_users_{k}": user_ids, f"decay_{k}": own_decay, f"factor_{k}": own_factor}
         )
     return len(own), values
 

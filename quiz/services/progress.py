@@ -20,6 +20,7 @@ from quiz.services.aggregates import (
     answer_weight,
     clamped,
     curve_values,
+    day_values,
     now_values,
     predicted_recall,
 )
@@ -55,7 +56,7 @@ def topics() -> list[TopicRow]:
 
 
 @lru_cache(maxsize=32)
-def _evidence_statements(by_passage: bool, own_curves: int) -> tuple:
+def _evidence_statements(by_passage: bool, own_curves: int, own_days: int) -> tuple:
     """Build once the two statements of `_evidence` (by topic, or by paragraph of a source)."""
     group = Question.passage_position if by_passage else Question.topic_id
     active = [Question.origin == "bank", Question.archived.is_(False)]
@@ -63,7 +64,9 @@ def _evidence_statements(by_passage: bool, own_curves: int) -> tuple:
         active.append(Question.source_id == bindparam("source_id"))
     users = bindparam("user_ids", expanding=True)
     cards = (
-        select(CardState.user_id, group, func.count(), func.sum(predicted_recall(own_curves)))
+        select(
+            CardState.user_id, group, func.count(), func.sum(predicted_recall(own_curves, own_days))
+        )
         .join(Question, Question.id == CardState.question_id)
         .where(CardState.user_id.in_(users), CardState.phase != int(Phase.NEW), *active)
         .group_by(CardState.user_id, group)
@@ -103,12 +106,15 @@ def _evidence(users: list[User], now: datetime, source_id: int | None = None) ->
     Returns:
         {(user id, group value): [cards, recall sum, answers, answer weight, earned, seen]}
     """
-    # Only users with fitted parameters have a curve of their own (and need their settings).
+    # Recall counts the study days in each user's own time zone; only users with fitted
+    # parameters have a curve of their own.
+    settings = {u.id: settings_for(u) for u in users}
     own_curves, values = curve_values(
-        {u.id: forgetting_curve(settings_for(u)) for u in users if u.fsrs_parameters}
+        {u.id: forgetting_curve(settings[u.id]) for u in users if u.fsrs_parameters}
     )
-    values.update(now_values(now), user_ids=[u.id for u in users], source_id=source_id)
-    cards, answers = _evidence_statements(source_id is not None, own_curves)
+    own_days, days = day_values(settings, now)
+    values.update(days, **now_values(now), user_ids=[u.id for u in users], source_id=source_id)
+    cards, answers = _evidence_statements(source_id is not None, own_curves, own_days)
     totals: dict = defaultdict(lambda: [0, 0.0, 0, 0.0, 0.0, 0])
     for user_id, key, count, recall_sum in db.session.execute(cards, values):
         row = totals[(user_id, key)]

@@ -1,6 +1,7 @@
 import random
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 
 import pytest
 from fsrs import Card, Rating, Scheduler, State
@@ -206,7 +207,7 @@ def test_retrievability_is_zero_for_new_and_falls_with_time():
     assert later == pytest.approx(0.9, abs=1e-9)  # stability is the 90 % recall interval
 
 
-def test_the_forgetting_curve_gives_retrievability_to_the_last_bit():
+def test_the_forgetting_curve_over_study_days_gives_retrievability_to_the_last_bit():
     rng = random.Random(6)
     for parameters in (Settings().parameters, Settings().parameters[:20] + (0.5,)):
         settings = Settings(parameters=parameters)
@@ -214,7 +215,8 @@ def test_the_forgetting_curve_gives_retrievability_to_the_last_bit():
         for _ in range(300):
             last = T0 - timedelta(seconds=rng.uniform(-3 * 86400, 400 * 86400))
             memory = Memory(Phase.REVIEW, None, rng.uniform(0.001, 300), 5.0, T0, last, 3)
-            elapsed = max(0, (T0 - last) // timedelta(days=1))  # whole days, floored
+            # study days: the days between the 4 am rollovers before each moment
+            elapsed = max(0, (study_day(T0, settings) - study_day(last, settings)).days)
             recall = (1 + factor * elapsed / memory.stability) ** decay
             assert retrievability(memory, T0, settings) == recall
 
@@ -262,3 +264,85 @@ def test_interval_labels(interval, label):
 def test_naive_time_is_refused():
     with pytest.raises(ValueError, match="timezone-aware"):
         next_states(Memory(), datetime(2026, 3, 2), NO_FUZZ, 1)
+
+
+def _random_memory(rng: random.Random, now: datetime) -> Memory:
+    """Any memory a card can have at `now`: new, learning, review or relearning, last
+    reviewed from a minute to a year before, possibly across a rollover."""
+    phase = rng.choice(list(Phase))
+    if phase == Phase.NEW:
+        return Memory()
+    last = now - timedelta(minutes=rng.choice((rng.uniform(1, 600), rng.uniform(1, 525_600))))
+    step = {Phase.LEARNING: rng.choice((0, 1)), Phase.RELEARNING: 0}.get(phase)
+    return Memory(
+        phase=phase,
+        step=step,
+        stability=rng.choice((rng.uniform(0.01, 3), rng.uniform(3, 3000))),
+        difficulty=rng.uniform(1, 10),
+        due=last + timedelta(days=rng.uniform(0, 60)),
+        last_review=last,
+        reps=rng.randint(1, 40),
+        lapses=rng.randint(0, 5),
+    )
+
+
+def _in_order(outcomes: dict) -> bool:
+    """Again <= Hard <= Good <= Easy: steps (under a day) first, by length, then whole study
+    days, each passing button at least a day longer than the one before."""
+    keys = [(o.days, o.interval if o.days == 0 else timedelta(0)) for o in outcomes.values()]
+    days = [o.days for o in outcomes.values() if o.days]
+    return keys == sorted(keys) and all(a < b for a, b in pairwise(days))
+
+
+def test_the_four_buttons_are_in_order_and_a_press_applies_what_was_shown():
+    rng = random.Random(15)
+    zones = ("UTC", "America/New_York", "Asia/Kolkata", "Pacific/Chatham")
+    for n in range(1000):
+        settings = Settings(timezone=rng.choice(zones), fuzz=n % 5 != 0)
+        shown_at = T0 + timedelta(minutes=rng.uniform(0, 2_000_000))
+        memory = _random_memory(rng, shown_at)
+        shown = next_states(memory, shown_at, settings, card_id=rng.randint(1, 10**6))
+        assert _in_order(shown), [o.label for o in shown.values()]
+        # pressed later the same study day, e.g. just before the next 4 am: the same outcome
+        end = day_start(study_day(shown_at, settings) + timedelta(days=1), settings)
+        pressed_at = shown_at + (end - shown_at) * rng.random()
+        card_id = rng.randint(1, 10**6)
+        shown = next_states(memory, shown_at, settings, card_id)
+        for rating in Rating:
+            pressed = next_states(memory, pressed_at, settings, card_id, (rating,))[rating]
+            assert pressed.label == shown[rating].label
+            assert pressed.days == shown[rating].days
+            if pressed.days:
+                assert pressed.memory.due == shown[rating].memory.due
+            assert (pressed.memory.stability, pressed.memory.difficulty) == (
+                shown[rating].memory.stability,
+                shown[rating].memory.difficulty,
+            )
+
+
+def test_buttons_that_py_fsrs_fuzz_would_put_out_of_order_stay_in_order():
+    # Seeded separately per button, the old fuzz showed e.g. "10m · 9d · 6d · 10d".
+    memory = Memory(
+        phase=Phase.REVIEW,
+        stability=7.0,
+        difficulty=5.0,
+        due=T0,
+        last_review=T0 - timedelta(days=7),
+        reps=5,
+    )
+    for card_id in range(300):
+        outcomes = next_states(memory, T0, Settings(), card_id)
+        hard, good, easy = (outcomes[r].days for r in (Rating.Hard, Rating.Good, Rating.Easy))
+        assert hard < good < easy, (card_id, hard, good, easy)
+
+
+def test_a_review_across_4_am_is_a_day_later_even_under_24_hours():
+    # Again, then Easy 19 hours later across 4 am: a day has passed (Anki's rule), so the
+    # long-term formula applies, not the same-day one (stability 0.42 under 24-hour floors).
+    settings = Settings(fuzz=False)
+    first = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    memory = next_states(Memory(), first, settings, 1)[Rating.Again].memory
+    later = first + timedelta(hours=19)
+    easy = next_states(memory, later, settings, 1)[Rating.Easy].memory
+    same_day = next_states(memory, first + timedelta(hours=18), settings, 1)[Rating.Easy].memory
+    assert easy.stability > 3 and same_day.stability < 0.5

@@ -22,6 +22,7 @@ from quiz.services import dashboard, progress
 from quiz.services.aggregates import answer_weight as answer_weight_sql
 from quiz.services.aggregates import (
     curve_values,
+    day_values,
     julian_milliseconds,
     now_values,
     predicted_recall,
@@ -58,6 +59,9 @@ def card_rows(rng: random.Random, user_id: int, question_ids, settings) -> list[
                 NOW
                 - timedelta(days=rng.randint(0, 30))
                 + timedelta(microseconds=rng.choice(NEAR_WHOLE_DAYS)),
+                # right on a rollover: study days, not whole 24 hours, count
+                day_start(study_day(NOW, settings) - timedelta(days=rng.randint(0, 30)), settings)
+                + timedelta(microseconds=rng.choice(NEAR_WHOLE_DAYS)),
             ]
         )
         due = rng.choice(moments(rng, 4, 40, settings)) + timedelta(days=rng.uniform(0, 40))
@@ -88,17 +92,23 @@ def test_predicted_recall_in_sql_is_retrievability_to_the_last_bit(app):
     rng = random.Random(11)
     with app.app_context():
         db.session.execute(
-            update(User).where(User.id == users[1].id).values(fsrs_parameters=OWN_PARAMETERS)
+            update(User)
+            .where(User.id == users[1].id)
+            .values(fsrs_parameters=OWN_PARAMETERS, timezone="Asia/Shanghai")
         )
-        for user in users:
-            db.session.execute(insert(CardState), card_rows(rng, user.id, ids, Settings()))
+        for user, zone in zip(users, ("UTC", "Asia/Shanghai"), strict=True):
+            db.session.execute(
+                insert(CardState), card_rows(rng, user.id, ids, Settings(timezone=zone))
+            )
         db.session.commit()
         people = db.session.scalars(select(User)).all()
         settings = {u.id: settings_for(u) for u in people}
         own, values = curve_values({u.id: forgetting_curve(settings[u.id]) for u in people})
         assert own == 1
+        own_days, days = day_values(settings, NOW)
+        assert own_days == 1  # Shanghai's study day ends at another moment than UTC's
         rows = db.session.execute(
-            select(CardState, predicted_recall(own)), {**values, **now_values(NOW)}
+            select(CardState, predicted_recall(own, own_days)), {**values, **days}
         ).all()
         assert len(rows) == 400
         for state, recall in rows:
