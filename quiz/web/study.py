@@ -2,6 +2,7 @@
 
 import time
 import uuid
+from datetime import UTC, datetime
 
 from flask import (
     Blueprint,
@@ -171,13 +172,22 @@ def review(slug: str):
     if question_id is None or rating is None or version is None:
         abort(422, description="The review form is incomplete: reload the card and rate it again.")
     duration = whole_number(form, "duration_ms")
+    shown_at = whole_number(form, "shown_at", high=2**53) or 0  # ms since 1970
     if duration is None:
-        shown_at = whole_number(form, "shown_at", high=2**53) or 0  # ms since 1970
         duration = int(time.time() * 1000) - shown_at if shown_at else 0
     try:
         result = study.review(
-            _user(), question_id, rating, form.get("client_review_id", ""), version, duration
+            _user(),
+            question_id,
+            rating,
+            form.get("client_review_id", ""),
+            version,
+            duration,
+            shown_at=datetime.fromtimestamp(shown_at / 1000, UTC) if shown_at else None,
         )
+    except study.DayChanged as error:
+        flash(str(error), "warning")
+        return redirect(url_for("study.session", card=question_id, **_deck_args(deck)), 303)
     except StudyError as error:
         if error.status == 409:
             flash("That card changed in another tab or window; here is the deck as it is now.")

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from quiz.core.scheduling import Phase
+from quiz.core.scheduling import Phase, Rating, next_states
 from quiz.db import db
 from quiz.models import CardState, ReviewLog, User
 from quiz.services import study
@@ -301,3 +301,25 @@ def test_ten_concurrent_suspends_of_a_new_card_make_one_row_and_no_error(app, st
     with app.app_context():
         assert count(CardState) == 1
         assert state_of(student.id, qid).suspended
+
+
+def test_a_rating_shown_before_4_am_and_pressed_after_is_refused_and_shown_anew(app, student):
+    [qid] = make_source(app, 1)
+    with app.app_context():
+        user = reload(app, student.id)
+        study.review(user, qid, 4, "easy", 0, now=NOW)  # to review, due in about 8 days
+        settings = study.settings_for(user)
+        memory = study.memory_of(state_of(user.id, qid))
+        before = NOW.replace(hour=3, minute=58) + timedelta(days=9)  # UTC: study day 8
+        after = before + timedelta(minutes=4)  # 4:02, study day 9
+        shown = next_states(memory, before, settings, qid)[Rating.Good]
+        with pytest.raises(study.DayChanged) as refused:
+            study.review(user, qid, 3, "good", 1, now=after, shown_at=before)
+        assert refused.value.status == 409
+        assert "new study day" in str(refused.value)
+        assert count(ReviewLog) == 1 and state_of(user.id, qid).version == 1  # nothing written
+        # Shown again after 4 am, the press applies what the button now shows.
+        again = next_states(memory, after, settings, qid)[Rating.Good]
+        assert again.memory.due != shown.memory.due  # why the old preview had to go
+        result = study.review(user, qid, 3, "good", 1, now=after, shown_at=after)
+        assert result.memory == again.memory

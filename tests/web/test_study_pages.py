@@ -246,3 +246,22 @@ def test_study_page_and_review_post_use_a_fixed_number_of_statements(
     assert (api.count, api.transactions) == (4, transactions), api.statements
     assert (page.count, first.count, post.count, get.count) == (5, 5, 5, 2)
     assert post.transactions == transactions
+
+
+def test_a_rating_pressed_on_another_study_day_shows_the_card_again_with_new_intervals(
+    app, client, auth, deck
+):
+    _user, ids = deck
+    form = card_form(client.get(f"/study/deck?show={ids[0]}").get_data(as_text=True))
+    yesterday = int((datetime.now(UTC) - timedelta(days=1)).timestamp() * 1000)
+    response = client.post(
+        "/study/deck/review",
+        data={**form, "shown_at": str(yesterday), "rating": "3", "csrf_token": auth.token()},
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/study/deck?card={ids[0]}"
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "A new study day began (at 4 am) since this card was shown" in html
+    assert '<div class="front">Question 0?</div>' in html
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ReviewLog)) == 0

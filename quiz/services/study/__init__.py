@@ -26,7 +26,7 @@ from quiz.services.study.decks import (
     scheduled,
     source_slug_of,
 )
-from quiz.services.study.errors import StudyError
+from quiz.services.study.errors import DayChanged, StudyError
 from quiz.services.study.nextcard import NextCard
 from quiz.services.study.reviews import (
     EMPTY,
@@ -50,6 +50,7 @@ __all__ = [
     "DeckDay",
     "ReviewResult",
     "ShownCard",
+    "DayChanged",
     "StudyError",
     "card_info",
     "deck_overview",

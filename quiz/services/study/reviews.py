@@ -19,7 +19,7 @@ from quiz.db import db, utcnow, write_transaction
 from quiz.models import CardState, Question, ReviewLog, User
 from quiz.services import bank_cache
 from quiz.services.study.cards import _apply_dict, memory_of
-from quiz.services.study.errors import StudyError
+from quiz.services.study.errors import DayChanged, StudyError
 from quiz.services.study.nextcard import (
     STATE_COLUMNS,
     NextCard,
@@ -171,15 +171,19 @@ def review(
     duration_ms: int = 0,
     now: datetime | None = None,
     deck: DeckName | None = None,
+    shown_at: datetime | None = None,
 ) -> ReviewResult:
     """Apply one rating in one write transaction; with `deck`, also return the deck's next card.
 
     A replayed client_review_id returns the first result and writes nothing; a
     card whose version is not the one shown is refused with a 409 (a None
-    version applies the rating to the card as it is now).
+    version applies the rating to the card as it is now). With `shown_at`, when
+    the card's buttons were computed, a rating pressed on a later study day (past
+    4 am) is refused with a 409: its outcome is no longer the one shown.
 
     Raises:
         StudyError: bad rating or id (422), unknown card (404), card changed (409).
+        DayChanged: the study day changed since `shown_at` (409).
     """
     now = now or utcnow()
     if rating not in (1, 2, 3, 4):
@@ -200,6 +204,8 @@ def review(
         current = state["version"] if state else 0
         if version is not None and current != version:
             raise _Raced  # a replay of a review already applied, or a 409
+        if shown_at is not None and study_day(shown_at, settings) != study_day(now, settings):
+            raise DayChanged  # the buttons showed the outcomes of another day
         if (state is None and question_id not in snap.questions) or read.blocked:
             # A question of an open assignment attempt is no flashcard until it ends.
             raise StudyError("There is no such card.", 404)
