@@ -11,6 +11,17 @@ other review (a card's first, or a second one on the same day) still shapes the
 card's memory state but is not scored. `Optimization.reviews` counts the
 predictable reviews and `Optimization.cards` the cards with at least one, that
 is the cards reviewed on at least two different days.
+
+How new parameters are judged (srs-benchmark's time-series split): they are
+fitted on the earlier part of the history only, and both the current and the new
+parameters predict the later part, the latest `HELD_OUT` of the predictable
+reviews, which the fit has not seen. The new ones are kept only if their log loss
+there is lower. Judged on the history they were fitted to, new parameters would
+nearly always win, even for a student whose memory the current ones already
+describe: a fit chases noise.
+
+Elapsed time is the study-day gap (`quiz.core.scheduling.elapsed_days`), as in
+the scheduler: parameters are fitted under the rule they are applied under.
 """
 
 from __future__ import annotations
@@ -43,8 +54,13 @@ from fsrs.scheduler import (
 # MIN_CARDS matters on its own: the initial stabilities (4 of the 21
 # parameters) are learnt from each card's first interval, one per card, so 500
 # reviews of a handful of cards say little about them.
+# Both thresholds apply to the earlier part, the one fitted to.
 MIN_REVIEWS = 500
 MIN_CARDS = 50
+# The share of the predictable reviews, the latest, held out to judge the fit on,
+# and the fewest held-out reviews that judge it.
+HELD_OUT = 0.2
+MIN_HELD_OUT = 100
 
 # Predicted recall is clamped so one confident miss costs at most ln(10^4) ≈ 9.2
 # instead of an unbounded amount.
@@ -84,17 +100,19 @@ class Optimization:
     Attributes:
         parameters: the 21 parameters to use from now on: the fitted ones when
             `changed`, else the current ones.
-        current_log_loss: log loss of the current parameters on the history;
-            None when no review is predictable.
-        new_log_loss: log loss of the fitted parameters; None when nothing was
-            fitted (too little history).
+        current_log_loss: log loss of the current parameters on the held-out
+            reviews (on the whole history when none is held out); None when no
+            review is predictable.
+        new_log_loss: log loss of the fitted parameters on the held-out reviews;
+            None when nothing was fitted (too little history).
         changed: True only when the fitted parameters have a strictly lower log
-            loss than the current ones.
-        reviews: the number of predictable reviews (see the module docstring),
-            the ones both fitted and scored.
+            loss than the current ones on the held-out reviews.
+        reviews: the number of predictable reviews (see the module docstring).
         cards: the number of cards with at least one predictable review, i.e.
             reviewed on at least two different days.
         message: one sentence for the student.
+        held_out: the number of predictable reviews held out of the fit and
+            scored (0 when nothing was fitted).
     """
 
     parameters: tuple[float, ...]
@@ -104,14 +122,16 @@ class Optimization:
     reviews: int
     cards: int
     message: str
+    held_out: int = 0
 
 
 @dataclass(frozen=True)
 class _CardHistory:
-    """One card's reviews in order, with the days since the previous review."""
+    """One card's reviews in order, with their study days and the days since the previous one."""
 
     ratings: tuple[int, ...]
     gaps: tuple[int, ...]
+    days: tuple[int, ...] = ()
 
     @property
     def predictable(self) -> tuple[int, ...]:
@@ -125,13 +145,17 @@ class _CardHistory:
 
 
 def optimize(events: Sequence[ReviewEvent], current: Sequence[float] | None = None) -> Optimization:
-    """Fit FSRS parameters to a student's history and keep them only if they fit better.
+    """Fit FSRS parameters to the earlier part of a history; keep them only if they
+    predict the later part better than the current ones.
 
-    With fewer than `MIN_REVIEWS` predictable reviews or `MIN_CARDS` cards the
-    current parameters are kept without fitting. Otherwise the parameters
-    fitted by fsrs_rs_python (rounded to 4 decimals and clamped to
-    `fsrs.Scheduler`'s bounds) replace the current ones only when their log
-    loss on the same history is strictly lower.
+    The latest `HELD_OUT` of the predictable reviews (from the first day they
+    reach, so a day is never split) are held out; the parameters fitted by
+    fsrs_rs_python to the reviews before (rounded to 4 decimals and clamped to
+    `fsrs.Scheduler`'s bounds) replace the current ones only when their log loss
+    on the held-out reviews is strictly lower. Memory states for a held-out
+    review come from replaying every earlier review of its card. With fewer
+    than `MIN_REVIEWS` predictable reviews or `MIN_CARDS` cards before the
+    held-out ones, or fewer than `MIN_HELD_OUT` held out, nothing is fitted.
 
     Args:
         events: one student's reviews, in any order across cards.
@@ -148,27 +172,43 @@ def optimize(events: Sequence[ReviewEvent], current: Sequence[float] | None = No
     histories = _histories(events)
     reviews = sum(len(h.predictable) for h in histories)
     cards = sum(1 for h in histories if h.predictable)
-    current_loss = _log_loss(histories, current_parameters) if reviews else None
+    split = _split_day(histories, reviews)
+    early = sum(1 for h in histories for i in h.predictable if h.days[i] < split)
+    early_cards = sum(1 for h in histories if any(h.days[i] < split for i in h.predictable))
+    held_out = reviews - early
+    if reviews == 0:
+        current_loss = None
+    elif early >= MIN_REVIEWS and early_cards >= MIN_CARDS and held_out >= MIN_HELD_OUT:
+        current_loss = _log_loss(histories, current_parameters, since=split)
+    else:
+        current_loss = _log_loss(histories, current_parameters)
 
     def kept(message: str) -> Optimization:
         return Optimization(current_parameters, current_loss, None, False, reviews, cards, message)
 
-    if reviews < MIN_REVIEWS or cards < MIN_CARDS:
+    if early < MIN_REVIEWS or early_cards < MIN_CARDS or held_out < MIN_HELD_OUT:
         return kept(
             f"Not enough history yet: {_count(reviews, 'review')} of {_count(cards, 'card')}"
             " came a day or more after the card's previous review; optimising needs at"
-            f" least {MIN_REVIEWS} such reviews of {MIN_CARDS} cards."
+            f" least {math.ceil(MIN_REVIEWS / (1 - HELD_OUT))} such reviews of"
+            f" {MIN_CARDS} cards (the latest {HELD_OUT:.0%} are kept aside to test the"
+            " result on)."
         )
-    fitted = _fit(histories)
+    fitted = _fit(histories, before=split)
     if fitted is None:
         return kept(
             "Not enough usable history yet: the optimiser could not fit"
-            f" {_count(reviews, 'review')} of {_count(cards, 'card')},"
+            f" {_count(early, 'review')} of {_count(early_cards, 'card')},"
             " so your schedule stays as it is."
         )
-    new_loss = _log_loss(histories, fitted)
+    new_loss = _log_loss(histories, fitted, since=split)
     assert current_loss is not None  # reviews >= MIN_REVIEWS > 0
     new_text, current_text = _figures(new_loss, current_loss)
+    tested = (
+        f"on your latest {_count(held_out, 'review')}, which it was not fitted to"
+        f" (log loss, lower is better: {current_text} with your current schedule,"
+        f" {new_text} with the new one)"
+    )
     if new_loss < current_loss:
         return Optimization(
             fitted,
@@ -177,7 +217,8 @@ def optimize(events: Sequence[ReviewEvent], current: Sequence[float] | None = No
             True,
             reviews,
             cards,
-            f"Your new schedule fits your history better: log loss {current_text} → {new_text}.",
+            f"Your schedule now follows your memory more closely: it predicted better {tested}.",
+            held_out,
         )
     return Optimization(
         current_parameters,
@@ -186,12 +227,23 @@ def optimize(events: Sequence[ReviewEvent], current: Sequence[float] | None = No
         False,
         reviews,
         cards,
-        "Kept your current schedule: the fitted one was not better"
-        f" (log loss {new_text} fitted vs {current_text} current).",
+        f"Kept your current schedule: the new one did not predict better {tested}.",
+        held_out,
     )
 
 
-def log_loss(events: Sequence[ReviewEvent], parameters: Sequence[float]) -> float:
+def _split_day(histories: list[_CardHistory], reviews: int) -> int:
+    """Return the first day of the held-out reviews: the day of the predictable review
+    that starts the latest `HELD_OUT` of them (later than any day when there is none)."""
+    days = sorted(h.days[i] for h in histories for i in h.predictable)
+    if not days:
+        return 0
+    return days[min(len(days) - 1, int(reviews * (1 - HELD_OUT)))]
+
+
+def log_loss(
+    events: Sequence[ReviewEvent], parameters: Sequence[float], since: int | None = None
+) -> float:
     """Score parameters on a history: the mean binary cross-entropy of predicted recall.
 
     Every predictable review (one made on a later day than the card's previous
@@ -208,20 +260,22 @@ def log_loss(events: Sequence[ReviewEvent], parameters: Sequence[float]) -> floa
     Args:
         events: one student's reviews, in any order across cards.
         parameters: 21 FSRS parameters.
+        since: score only the reviews of this day or later (earlier ones still
+            shape the memory states); all when None.
 
     Returns:
-        The mean log loss over the predictable reviews.
+        The mean log loss over the predictable reviews scored.
 
     Raises:
-        ValueError: if no review is predictable, or `parameters` is not 21
+        ValueError: if no review scored is predictable, or `parameters` is not 21
             values within `fsrs.Scheduler`'s bounds.
     """
     parameters = tuple(parameters)
     _check(parameters)
     histories = _histories(events)
-    if not any(h.predictable for h in histories):
+    if not any(since is None or h.days[i] >= since for h in histories for i in h.predictable):
         raise ValueError("no review came a day or more after its card's previous review")
-    return _log_loss(histories, parameters)
+    return _log_loss(histories, parameters, since)
 
 
 def _histories(events: Sequence[ReviewEvent]) -> list[_CardHistory]:
@@ -233,18 +287,25 @@ def _histories(events: Sequence[ReviewEvent]) -> list[_CardHistory]:
     for card in sorted(by_card):
         reviews = sorted(by_card[card], key=lambda event: event.day)  # stable: same-day order
         gaps = [0] + [after.day - before.day for before, after in pairwise(reviews)]
-        histories.append(_CardHistory(tuple(r.rating for r in reviews), tuple(gaps)))
+        histories.append(
+            _CardHistory(
+                tuple(r.rating for r in reviews), tuple(gaps), tuple(r.day for r in reviews)
+            )
+        )
     return histories
 
 
-def _log_loss(histories: list[_CardHistory], parameters: tuple[float, ...]) -> float:
-    """Return the mean log loss of the predictable reviews (there must be one)."""
+def _log_loss(
+    histories: list[_CardHistory], parameters: tuple[float, ...], since: int | None = None
+) -> float:
+    """Return the mean log loss of the predictable reviews (of those on day `since` or
+    later, when given; there must be one)."""
     model = fsrs_rs_python.FSRS(list(parameters))
     decay = parameters[20]
     factor = 0.9 ** (-1 / decay) - 1
     losses = []
     for history in histories:
-        predictable = history.predictable
+        predictable = [i for i in history.predictable if since is None or history.days[i] >= since]
         if not predictable:
             continue
         states = model.historical_memory_states(history.item())
@@ -256,15 +317,16 @@ def _log_loss(histories: list[_CardHistory], parameters: tuple[float, ...]) -> f
     return math.fsum(losses) / len(losses)
 
 
-def _fit(histories: list[_CardHistory]) -> tuple[float, ...] | None:
-    """Fit parameters with fsrs_rs_python; None when it declines to fit.
+def _fit(histories: list[_CardHistory], before: int) -> tuple[float, ...] | None:
+    """Fit parameters with fsrs_rs_python to the reviews before day `before`; None when
+    it declines to fit.
 
-    One training item per predictable review, holding the card's reviews up to
-    and including it. Items ending in a same-day review are left out: they
+    One training item per predictable review before that day, holding the card's
+    reviews up to and including it. Items ending in a same-day review are left out: they
     have no interval to predict, `evaluate` rejects them, and an item without
     any review on a later day makes `compute_parameters` panic.
     """
-    items = [h.item(i + 1) for h in histories for i in h.predictable]
+    items = [h.item(i + 1) for h in histories for i in h.predictable if h.days[i] < before]
     model = fsrs_rs_python.FSRS(list(fsrs_rs_python.DEFAULT_PARAMETERS))
     try:
         fitted = model.compute_parameters(items)

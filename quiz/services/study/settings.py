@@ -44,7 +44,8 @@ def save_settings(user: User, **values) -> None:
 
 
 def optimize_user(user: User) -> Optimization:
-    """Fit FSRS parameters to the user's history and keep them only if they fit better."""
+    """Fit FSRS parameters to the earlier part of the user's history (in study days) and keep
+    them only if they predict the latest reviews better (see `quiz.core.optimizer`)."""
     settings = settings_for(user)
     epoch = date(2000, 1, 1)
     rows = db.session.execute(
