@@ -65,7 +65,8 @@ SPEC = {
         "/api/v1/study/reviews": {
             "post": _op(
                 "Rate a card; answers with its new state and the next card. A replayed "
-                "client_review_id returns the first result; a stale version gets 409.",
+                "client_review_id returns the first result; a stale version gets 409, and so "
+                "does a card's shown_at (as given with it) from another study day than now.",
                 body={
                     **_obj(
                         question_id=INT,
@@ -73,6 +74,7 @@ SPEC = {
                         client_review_id=STR,
                         version=INT,
                         duration_ms=INT,
+                        shown_at=INT,
                         source=STR,
                         topic=STR,
                     ),

@@ -1,6 +1,7 @@
 """Flashcards over JSON: the next card, and a review that answers with the next card."""
 
 import uuid
+from datetime import UTC, datetime
 
 from flask import request, url_for
 from flask_login import current_user, login_required
@@ -35,6 +36,9 @@ def card_json(shown: study.ShownCard) -> dict:
         },
         "version": shown.version,
         "client_review_id": uuid.uuid4().hex,
+        # Send it back with the rating: pressed on another study day (past 4 am), the
+        # intervals shown are no longer the ones it would apply, and it is refused (409).
+        "shown_at": int(utcnow().timestamp() * 1000),
         "intervals": {
             rating.name.lower(): {"label": o.label, "due": o.memory.due.isoformat()}
             for rating, o in shown.outcomes.items()
@@ -91,6 +95,7 @@ def study_review():
     client_review_id = fields.text("client_review_id")
     version = fields.integer("version", default=None)
     duration = fields.integer("duration_ms", default=0)
+    shown_at = fields.integer("shown_at", high=2**53, default=None)  # ms since 1970
     if "source" in fields.data:
         deck = _deck(fields.data["source"], fields.data.get("topic"))
         if deck is None:
@@ -106,6 +111,7 @@ def study_review():
             version,
             duration,
             deck=deck,
+            shown_at=datetime.fromtimestamp(shown_at / 1000, UTC) if shown_at else None,
         )
     except StudyError as error:
         return error_response(error.status, str(error))

@@ -265,3 +265,23 @@ def test_a_rating_pressed_on_another_study_day_shows_the_card_again_with_new_int
     assert '<div class="front">Question 0?</div>' in html
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(ReviewLog)) == 0
+
+
+def test_api_review_of_a_card_shown_on_another_study_day_is_a_409(client, auth, deck):
+    auth.login()
+    card = client.get("/api/v1/study/next?source=deck").get_json()["card"]
+    body = {
+        "question_id": card["question_id"],
+        "rating": 3,
+        "client_review_id": card["client_review_id"],
+        "version": card["version"],
+    }
+    headers = {"X-CSRFToken": auth.token()}
+    stale = {**body, "shown_at": card["shown_at"] - 86_400_000}  # a day earlier
+    refused = client.post("/api/v1/study/reviews", json=stale, headers=headers)
+    assert refused.status_code == 409
+    assert "new study day" in refused.get_json()["error"]["message"]
+    applied = client.post("/api/v1/study/reviews", json={**body, "shown_at": card["shown_at"]},
+                          headers=headers)  # fmt: skip
+    assert applied.status_code == 200
+    assert applied.get_json()["review"]["state"]["version"] == card["version"] + 1
