@@ -5,15 +5,13 @@ sent as its prompt and layout (shuffled options, lefts, text around blanks).
 """
 
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from quiz.api import bp
 from quiz.core.grading import grade
 from quiz.core.quizbuild import COUNT_RANGE, Rules
-from quiz.db import db
+from quiz.db import writes
 from quiz.errors import error_response
 from quiz.inputs import JsonFields, json_object
-from quiz.models import Answer, Question
 from quiz.services import quizzes
 from quiz.services.quizzes import QuizError
 
@@ -86,34 +84,24 @@ def get_attempt(attempt_id: int):
 def get_question(attempt_id: int, number: int):
     """Return one question of an open attempt, without its answer."""
     try:
-        attempt = quizzes.get_attempt(_user(), attempt_id)
+        q = quizzes.open_question(_user(), attempt_id, number)
     except QuizError as error:
         return _error(error)
-    if attempt.state != "in_progress":
-        return error_response(409, "This attempt is finished: read its result instead.")
-    if not 1 <= number <= len(attempt.question_order):
-        return error_response(404, "This attempt has no such question.")
-    qid = attempt.question_order[number - 1]
-    q, answer = db.session.execute(
-        select(Question, Answer)
-        .join(Answer, Answer.question_id == Question.id)
-        .where(Question.id == qid, Answer.attempt_id == attempt.id)
-    ).one()
     body = {
         "number": number,
-        "question_id": q.id,
+        "question_id": q.question_id,
         "type": q.type,
         "prompt": q.prompt,
-        "layout": attempt.layout[str(q.id)],
-        "response": answer.response,
-        "sequence": answer.sequence,
-        "flagged": answer.flagged,
-        "checked": answer.checked,
+        "layout": q.layout,
+        "response": q.response,
+        "sequence": q.sequence,
+        "flagged": q.flagged,
+        "checked": q.checked,
     }
-    if answer.checked:  # immediate feedback: this one question is over, its answer may show
+    if q.checked:  # immediate feedback: this one question is over, its answer may show
         body["feedback"] = {
-            "points": answer.points,
-            "message": grade(q.type, q.payload, answer.response).message,
+            "points": q.points,
+            "message": grade(q.type, q.payload, q.response).message,
             "right_answer": q.card_back,
             "explanation": q.explanation,
         }
@@ -121,6 +109,7 @@ def get_question(attempt_id: int, number: int):
 
 
 @bp.put("/attempts/<int:attempt_id>/answers/<int:question_id>")
+@writes  # one transaction on PostgreSQL: the login check, the locked read and the update
 @login_required
 def put_answer(attempt_id: int, question_id: int):
     """Save a response: {response, sequence, flagged?}; a stale sequence gets 409."""

@@ -10,7 +10,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import JSON, and_, bindparam, case, func, select, update
 
 from quiz.core import assignments as assignment_rules
 from quiz.core.grading import Grade, ResponseError, grade, is_blank
@@ -236,11 +236,7 @@ def _new_attempt(
 
 def is_overdue(attempt: Attempt, now: datetime) -> bool:
     """Tell whether an open attempt is past its deadline and the grace period."""
-    return (
-        attempt.state == "in_progress"
-        and attempt.deadline is not None
-        and now > attempt.deadline + GRACE
-    )
+    return _overdue(attempt.state, attempt.deadline, now)
 
 
 def get_attempt(user: User, attempt_id: int, now: datetime | None = None) -> Attempt:
@@ -260,6 +256,154 @@ def get_attempt(user: User, attempt_id: int, now: datetime | None = None) -> Att
     return attempt
 
 
+@dataclass(frozen=True)
+class Saved:
+    """What a save wrote: the answer's new sequence and time, and the response as stored."""
+
+    question_id: int
+    response: object
+    flagged: bool
+    sequence: int
+    saved_at: datetime
+
+
+_ATTEMPT = Attempt.__table__
+_ANSWER = Answer.__table__
+_QUESTION = Question.__table__
+# A save's one read: the attempt (locked against a concurrent finish), the answer and what
+# grading its response needs. Prebuilt: an autosave runs on every change of every answer.
+_FOR_SAVE = (
+    select(
+        _ATTEMPT.c.state,
+        _ATTEMPT.c.deadline,
+        _ANSWER.c.id,
+        _ANSWER.c.sequence,
+        _ANSWER.c.checked,
+        _ANSWER.c.flagged,
+        _QUESTION.c.type,
+        _QUESTION.c.payload,
+    )
+    .select_from(
+        _ATTEMPT.outerjoin(
+            _ANSWER,
+            and_(
+                _ANSWER.c.attempt_id == _ATTEMPT.c.id,
+                _ANSWER.c.question_id == bindparam("question_id"),
+            ),
+        ).outerjoin(_QUESTION, _QUESTION.c.id == _ANSWER.c.question_id)
+    )
+    .where(_ATTEMPT.c.id == bindparam("attempt_id"), _ATTEMPT.c.user_id == bindparam("user_id"))
+    .with_for_update(of=_ATTEMPT)
+)
+_SAVE = (
+    update(_ANSWER)
+    .where(_ANSWER.c.id == bindparam("answer_id"))
+    .values(
+        response=bindparam("new_response", type_=_ANSWER.c.response.type),
+        flagged=bindparam("new_flagged"),
+        sequence=bindparam("new_sequence"),
+        saved_at=bindparam("new_saved_at", type_=_ANSWER.c.saved_at.type),
+    )
+)
+
+
+# An open attempt's question by its number: the attempt, the id at that place of its order,
+# that answer and its question, in one prebuilt statement (the quiz page reads it per question).
+_AT_NUMBER = _ATTEMPT.c.question_order[
+    bindparam("index", type_=JSON.JSONIntIndexType())
+].as_integer()
+_QUESTION_AT = (
+    select(
+        _ATTEMPT.c.state,
+        _ATTEMPT.c.deadline,
+        _ATTEMPT.c.layout,
+        _ANSWER.c.response,
+        _ANSWER.c.sequence,
+        _ANSWER.c.flagged,
+        _ANSWER.c.checked,
+        _ANSWER.c.points,
+        _QUESTION.c.id,
+        _QUESTION.c.type,
+        _QUESTION.c.prompt,
+        _QUESTION.c.payload,
+        _QUESTION.c.card_back,
+        _QUESTION.c.explanation,
+    )
+    .select_from(
+        _ATTEMPT.outerjoin(
+            _ANSWER,
+            and_(_ANSWER.c.attempt_id == _ATTEMPT.c.id, _ANSWER.c.question_id == _AT_NUMBER),
+        ).outerjoin(_QUESTION, _QUESTION.c.id == _ANSWER.c.question_id)
+    )
+    .where(_ATTEMPT.c.id == bindparam("attempt_id"), _ATTEMPT.c.user_id == bindparam("user_id"))
+)
+MAX_QUESTIONS = 10_000  # more than any attempt holds; larger numbers are no question
+
+
+@dataclass(frozen=True)
+class OpenQuestion:
+    """One question of an open attempt as the quiz page asks for it, with its saved answer."""
+
+    number: int
+    question_id: int
+    type: str
+    prompt: str
+    layout: object
+    response: object
+    sequence: int
+    flagged: bool
+    checked: bool
+    points: float | None
+    payload: dict
+    card_back: str
+    explanation: str
+
+
+def open_question(user: User, attempt_id: int, number: int, now: datetime | None = None):
+    """Return question `number` (from 1) of the user's open attempt, in one statement.
+
+    Raises:
+        QuizError: no such attempt or question (404); the attempt is finished, or
+            its time ran out (it is closed first, with what was saved) (409).
+    """
+    now = now or utcnow()
+    row = None
+    if 1 <= number <= MAX_QUESTIONS:
+        row = db.session.execute(
+            _QUESTION_AT, {"attempt_id": attempt_id, "user_id": user.id, "index": number - 1}
+        ).one_or_none()
+    if row is None:  # no such attempt (or a number no attempt has: ask for the attempt)
+        row = get_attempt(user, attempt_id, now)
+        if row.state == "in_progress":
+            raise QuizError("This attempt has no such question.", 404)
+    if _overdue(row.state, row.deadline, now):
+        finish(user, attempt_id, now, closed_by="deadline")
+        raise QuizError("This attempt is finished: read its result instead.", 409)
+    if row.state != "in_progress":
+        raise QuizError("This attempt is finished: read its result instead.", 409)
+    if row.id is None:
+        raise QuizError("This attempt has no such question.", 404)
+    return OpenQuestion(
+        number,
+        row.id,
+        row.type,
+        row.prompt,
+        row.layout[str(row.id)],
+        row.response,
+        row.sequence,
+        row.flagged,
+        row.checked,
+        row.points,
+        row.payload,
+        row.card_back,
+        row.explanation,
+    )
+
+
+def _overdue(state: str, deadline: datetime | None, now: datetime) -> bool:
+    return state == "in_progress" and deadline is not None and now > deadline + GRACE
+
+
 def save_answer(
     user: User,
     attempt_id: int,
@@ -268,8 +412,11 @@ def save_answer(
     sequence: int,
     flagged: bool | None = None,
     now: datetime | None = None,
-) -> Answer:
+) -> Saved:
     """Save one response (and the flag) if the page it came from is current.
+
+    Two prebuilt statements in one write transaction: the attempt locked with the answer
+    and its question, then the update.
 
     Args:
         response: in the grader's shape for the question type (None: blank).
@@ -277,7 +424,7 @@ def save_answer(
         flagged: the new flag, or None to keep it.
 
     Returns:
-        The saved answer, its sequence one higher.
+        What was saved, the sequence one higher.
 
     Raises:
         QuizError: the attempt is closed or past its time (409), the page is
@@ -286,34 +433,43 @@ def save_answer(
     """
     now = now or utcnow()
     with write_transaction() as session:
-        attempt = _locked_attempt(session, user, attempt_id)
-        if not is_overdue(attempt, now):
-            if attempt.state != "in_progress":
+        connection = session.connection()
+        row = connection.execute(
+            _FOR_SAVE, {"attempt_id": attempt_id, "user_id": user.id, "question_id": question_id}
+        ).one_or_none()
+        if row is None:
+            raise QuizError("There is no such attempt.", 404)
+        if not _overdue(row.state, row.deadline, now):
+            if row.state != "in_progress":
                 raise QuizError("This attempt is finished: answers can no longer change.", 409)
-            answer = _answer_of(session, attempt, question_id)
-            if answer.checked:
+            if row.id is None:
+                raise QuizError("That question is not part of this attempt.", 404)
+            if row.checked:
                 raise QuizError("This answer was checked and can no longer change.", 409)
-            if answer.sequence != sequence:
+            if row.sequence != sequence:
                 raise QuizError(
                     "This page was out of date: your latest saved answer is shown now.", 409
                 )
-            if is_blank(answer.question.type, response):
-                response = None
-            else:
-                try:
-                    grade(answer.question.type, answer.question.payload, response)
-                except ResponseError as error:
-                    raise QuizError(str(error), 422, "response") from None
-                if answer.question.type == "true_false" and isinstance(response, str):
-                    response = response.strip().lower() == "true"  # stored as graded
-                elif isinstance(response, str):
-                    response = response.strip()
-            answer.response = response
-            if flagged is not None:
-                answer.flagged = bool(flagged)
-            answer.sequence += 1
-            answer.saved_at = now
-            return answer
+            response = _as_stored(row.type, row.payload, response)
+            saved = Saved(
+                question_id,
+                response,
+                row.flagged if flagged is None else bool(flagged),
+                row.sequence + 1,
+                now,
+            )
+            connection.execute(
+                _SAVE,
+                {
+                    "answer_id": row.id,
+                    "new_response": saved.response,
+                    "new_flagged": saved.flagged,
+                    "new_sequence": saved.sequence,
+                    "new_saved_at": now,
+                },
+            )
+            _forget_answers(session)
+            return saved
     # Outside the refused transaction: close the attempt with what was saved.
     finish(user, attempt_id, now, closed_by="deadline")
     raise QuizError(
@@ -321,6 +477,28 @@ def save_answer(
         "The attempt was submitted with your saved answers.",
         409,
     )
+
+
+def _as_stored(kind: str, payload: dict, response: object) -> object:
+    """Return a response as it is stored (None if blank); raise 422 if it has the wrong shape."""
+    if is_blank(kind, response):
+        return None
+    try:
+        grade(kind, payload, response)
+    except ResponseError as error:
+        raise QuizError(str(error), 422, "response") from None
+    if kind == "true_false" and isinstance(response, str):
+        return response.strip().lower() == "true"  # stored as graded
+    if isinstance(response, str):
+        return response.strip()
+    return response
+
+
+def _forget_answers(session) -> None:
+    """Expire the answers this session holds: a Core write went around them."""
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Answer):
+            session.expire(obj)
 
 
 def flag_answer(user: User, attempt_id: int, question_id: int, flagged: bool) -> Answer:

@@ -255,9 +255,47 @@ def test_question_page_and_save_use_a_fixed_number_of_statements(
             f"/attempts/{attempt_id}/q/2",
             data={"csrf_token": token, "sequence": "0", "response": "Right", "go": "next"},
         )
-    assert (page.count, save.count) == (5, 6), (page.statements, save.statements)
+    # The save: the login, the attempt, the question, then its one locked read and its update.
+    assert (page.count, save.count) == (5, 5), (page.statements, save.statements)
     with app.app_context():
         assert db.session.scalar(select(db.func.count()).select_from(Attempt)) == past + 1
+
+
+@pytest.mark.parametrize("past", [1, 25])
+def test_the_quiz_apis_question_and_save_are_two_and_three_statements(
+    app, client, auth, query_counter, past
+):
+    """What a class taking a timed quiz sends most: each question read, each autosave."""
+    user = auth.login()
+    make_source(app, 6)
+    with app.app_context():
+        for _ in range(past):
+            old = quizzes.start_practice(
+                db.session.get(User, user.id), "deck", Rules(count=5), Settings()
+            )
+            quizzes.finish(db.session.get(User, user.id), old.id)
+        attempt_id = quizzes.start_practice(
+            db.session.get(User, user.id), "deck", Rules(count=5), Settings()
+        ).id
+    headers = {"X-CSRFToken": auth.token()}
+    with query_counter() as read:
+        question = client.get(f"/api/v1/attempts/{attempt_id}/questions/2").get_json()
+    with query_counter() as save:
+        saved = client.put(
+            f"/api/v1/attempts/{attempt_id}/answers/{question['question_id']}",
+            json={"response": "Right", "sequence": question["sequence"]},
+            headers=headers,
+        )
+    assert saved.status_code == 200, saved.get_json()
+    assert saved.get_json()["sequence"] == question["sequence"] + 1
+    # The read: the login check, then the attempt with that answer and question. The save:
+    # the login check, the attempt locked with the answer, the update; one transaction on
+    # PostgreSQL (on SQLite the login check reads before the write lock is taken).
+    assert (read.count, save.count) == (2, 3), (read.statements, save.statements)
+    sqlite = app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    assert save.transactions == (2 if sqlite else 1)
+    again = client.get(f"/api/v1/attempts/{attempt_id}/questions/2").get_json()
+    assert (again["response"], again["sequence"]) == ("Right", question["sequence"] + 1)
 
 
 def test_missed_questions_can_be_retried_at_once_as_a_quiz(app, client, auth):
