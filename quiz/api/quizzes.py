@@ -42,6 +42,7 @@ def attempt_json(attempt) -> dict:
 
 
 @bp.post("/attempts")
+@writes  # one transaction on PostgreSQL, the login check included
 @login_required
 def start_attempt():
     """Build a practice quiz from the body's rules and start it."""
@@ -127,6 +128,7 @@ def put_answer(attempt_id: int, question_id: int):
 
 
 @bp.post("/attempts/<int:attempt_id>/finish")
+@writes  # one transaction on PostgreSQL, the login check included
 @login_required
 def finish_attempt(attempt_id: int):
     """Submit the attempt; calling again returns the same result."""

@@ -10,7 +10,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, and_, bindparam, case, func, select, update
+from sqlalchemy import JSON, and_, bindparam, case, func, insert, select, update
 
 from quiz.core import assignments as assignment_rules
 from quiz.core.grading import Grade, ResponseError, grade, is_blank
@@ -211,7 +211,7 @@ def _new_attempt(
     else:
         deadline, due_at = assignment_rules.deadline(window, now), window.due_at
     attempt = Attempt(
-        quiz_id=quiz.id,
+        quiz=quiz,  # held, so that reading attempt.quiz later costs no statement
         user_id=user.id,
         number=number,
         started_at=now,
@@ -227,9 +227,13 @@ def _new_attempt(
     )
     session.add(attempt)
     session.flush()
-    session.add_all(
-        Answer(attempt_id=attempt.id, question_id=qid, topic_id=questions[qid].topic_id)
-        for qid in chosen
+    # One statement for every answer row (the ORM sends one INSERT per row to get ids back).
+    session.execute(
+        insert(Answer),
+        [
+            {"attempt_id": attempt.id, "question_id": qid, "topic_id": questions[qid].topic_id}
+            for qid in chosen
+        ],
     )
     return attempt
 
@@ -624,6 +628,7 @@ def _finish(user_id: int, attempt_id: int, now: datetime, closed_by: str) -> tup
             )
         attempt = session.scalars(
             select(Attempt)
+            .options(db.joinedload(Attempt.quiz))  # read by every caller: in this statement
             .where(Attempt.id == attempt_id, Attempt.user_id == user_id)
             .execution_options(populate_existing=True)
         ).one_or_none()

@@ -298,6 +298,43 @@ def test_the_quiz_apis_question_and_save_are_two_and_three_statements(
     assert (again["response"], again["sequence"]) == ("Right", question["sequence"] + 1)
 
 
+def test_starting_and_finishing_a_quiz_take_seven_statements_each(app, client, auth, query_counter):
+    """A class starting and submitting together: the answer rows go in as one statement,
+    and the finished attempt is read with its quiz, whatever the number of questions."""
+    auth.login()
+    make_source(app, 12)
+    headers = {"X-CSRFToken": auth.token()}
+    warm = client.post("/api/v1/attempts", json={"source": "deck", "count": 5}, headers=headers)
+    assert warm.status_code == 201  # this process has read the bank once
+    with query_counter() as start:
+        started = client.post(
+            "/api/v1/attempts", json={"source": "deck", "count": 10}, headers=headers
+        )
+    assert started.status_code == 201, started.get_json()
+    attempt_id = started.get_json()["id"]
+    for n in range(1, 11):
+        q = client.get(f"/api/v1/attempts/{attempt_id}/questions/{n}").get_json()
+        client.put(
+            f"/api/v1/attempts/{attempt_id}/answers/{q['question_id']}",
+            json={"response": "Right" if n % 2 else "Wrong", "sequence": 0},
+            headers=headers,
+        )
+    with query_counter() as finish:
+        finished = client.post(f"/api/v1/attempts/{attempt_id}/finish", headers=headers)
+    assert finished.status_code == 200
+    assert (finished.get_json()["state"], finished.get_json()["feedback"]) == (
+        "finished",
+        "deferred",
+    )
+    # Start: the login, the source, the bank's generation, the open assignments' questions,
+    # the quiz, the attempt, its 10 answers. Finish: the login, the deadline, the closing
+    # update, the answers, their points, the score, the attempt with its quiz.
+    assert (start.count, finish.count) == (7, 7), (start.statements, finish.statements)
+    sqlite = app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    assert (start.transactions, finish.transactions) == ((2, 2) if sqlite else (1, 1))
+    assert finished.get_json()["score"] == 5.0  # questions 1, 3, 5, 7 and 9 answered right
+
+
 def test_missed_questions_can_be_retried_at_once_as_a_quiz(app, client, auth):
     user = auth.login()
     questions = one_per_type(app)[:3]
