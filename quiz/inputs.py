@@ -22,6 +22,8 @@ from flask import Flask, g, request
 from quiz.db import MAX_ID
 from quiz.errors import error_response
 
+LAST_MS = 253_402_300_799_999  # 9999-12-31 23:59:59.999 UTC in ms since 1970: the last time
+# a datetime holds; a larger "ms since 1970" from a client is refused, not a 500
 MAX_DEPTH = 32  # deeper JSON than any body of this API; far below the parser's recursion limit
 # C0 and C1 control characters except tab, LF and CR; and UTF-16 surrogates, which only a
 # JSON \ud800 escape can produce and which neither database can encode.

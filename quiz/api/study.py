@@ -10,7 +10,7 @@ from quiz.api import bp
 from quiz.core.scheduling import Memory, memory_to_dict
 from quiz.db import utcnow, writes
 from quiz.errors import error_response
-from quiz.inputs import JsonFields, json_object
+from quiz.inputs import LAST_MS, JsonFields, json_object
 from quiz.services import study
 from quiz.services.study import StudyError
 
@@ -95,7 +95,7 @@ def study_review():
     client_review_id = fields.text("client_review_id")
     version = fields.integer("version", default=None)
     duration = fields.integer("duration_ms", default=0)
-    shown_at = fields.integer("shown_at", high=2**53, default=None)  # ms since 1970
+    shown_at = fields.integer("shown_at", high=LAST_MS, default=None)  # ms since 1970
     if "source" in fields.data:
         deck = _deck(fields.data["source"], fields.data.get("topic"))
         if deck is None:

@@ -18,7 +18,7 @@ from flask_login import current_user, login_required
 from quiz.core.grading import ResponseError, grade, is_blank, suggest_rating
 from quiz.core.scheduling import Rating
 from quiz.db import utcnow, writes
-from quiz.inputs import whole_number
+from quiz.inputs import LAST_MS, whole_number
 from quiz.models import Question
 from quiz.services import progress, study
 from quiz.services.study import StudyError
@@ -172,7 +172,7 @@ def review(slug: str):
     if question_id is None or rating is None or version is None:
         abort(422, description="The review form is incomplete: reload the card and rate it again.")
     duration = whole_number(form, "duration_ms")
-    shown_at = whole_number(form, "shown_at", high=2**53) or 0  # ms since 1970
+    shown_at = whole_number(form, "shown_at", high=LAST_MS) or 0  # ms since 1970
     if duration is None:
         duration = int(time.time() * 1000) - shown_at if shown_at else 0
     try:

@@ -285,3 +285,29 @@ def test_api_review_of_a_card_shown_on_another_study_day_is_a_409(client, auth, 
                           headers=headers)  # fmt: skip
     assert applied.status_code == 200
     assert applied.get_json()["review"]["state"]["version"] == card["version"] + 1
+
+
+def test_a_shown_at_beyond_the_last_date_is_refused_with_the_field_named(app, client, auth, deck):
+    """A time in ms since 1970 past year 9999 cannot become a date: 422, not a crash."""
+    _user, ids = deck
+    auth.login()
+    card = client.get("/api/v1/study/next?source=deck").get_json()["card"]
+    body = {
+        "question_id": card["question_id"],
+        "rating": 3,
+        "client_review_id": card["client_review_id"],
+        "version": card["version"],
+        "shown_at": 2**53,  # year 287,396
+    }
+    refused = client.post("/api/v1/study/reviews", json=body, headers={"X-CSRFToken": auth.token()})
+    assert refused.status_code == 422
+    assert refused.get_json()["error"]["field"] == "shown_at"
+    form = card_form(client.get(f"/study/deck?show={ids[0]}").get_data(as_text=True))
+    page = client.post(
+        "/study/deck/review",
+        data={**form, "shown_at": str(2**53), "rating": "3", "csrf_token": auth.token()},
+    )
+    assert page.status_code == 422
+    assert "shown_at" in page.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ReviewLog)) == 0
