@@ -40,6 +40,9 @@ ACCOUNT_MESSAGE = (
     "paused for a while. Try again in {wait}."
 )
 IP_MESSAGE = "Too many failed logins from your network. Try again in {wait}."
+DEACTIVATED_MESSAGE = (
+    "This account is deactivated, so it cannot log in. Ask your school's administrator."
+)
 REGISTER_MESSAGE = "Too many sign-ups from your network. Try again in {wait}."
 
 
@@ -166,6 +169,7 @@ def authenticate(email: str, password: str, ip: str, now: datetime | None = None
 
     Raises:
         RateLimited: a bucket of this login is full; the password was not checked.
+        AccountError: the password is right but the account is deactivated.
     """
     now = now or utcnow()
     email, ip = normalize_email(email)[:254], ip[:64]
@@ -207,6 +211,9 @@ def authenticate(email: str, password: str, ip: str, now: datetime | None = None
                 )
         if upgrade:
             log.info("password hash upgraded: user=%s", user.id)
+        if not user.active:  # told only to whoever knows the password
+            log.warning("login to a deactivated account: user=%s ip=%s", user.id, ip)
+            raise AccountError(DEACTIVATED_MESSAGE)
         log.info("login: user=%s ip=%s", user.id, ip)
         return user
     log.warning("login failed: email=%s ip=%s known=%s", email, ip, user is not None)

@@ -54,6 +54,7 @@ def init_app(app: Flask) -> None:
         help,
         main,
         quizzes,
+        recovery,
         study,
         teach,
     )
@@ -64,6 +65,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(grade)
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(recovery.bp)
     app.register_blueprint(bank.bp)
     app.register_blueprint(study.bp)
     app.register_blueprint(quizzes.bp)

@@ -22,11 +22,11 @@ def safe_next(target: str | None, fallback: str | None = None) -> str:
     return fallback or url_for("main.home")
 
 
-def _client_ip() -> str:
+def client_ip() -> str:
     return request.remote_addr or "unknown"
 
 
-def _start_session(user) -> None:
+def start_session(user) -> None:
     session.clear()  # a fresh session (and CSRF token) on every login
     login_user(user)
 
@@ -38,14 +38,14 @@ def register():
     if form.validate_on_submit():
         try:
             user = accounts.register(
-                form.email.data, form.name.data, form.password.data, _client_ip()
+                form.email.data, form.name.data, form.password.data, client_ip()
             )
         except RateLimited as error:
             raise TooManyRequests(str(error), retry_after=error.retry_after) from None
         except accounts.AccountError as error:
             getattr(form, error.field or "email").errors.append(str(error))
         else:
-            _start_session(user)
+            start_session(user)
             flash(f"Welcome, {user.name}! Your account is ready.", "success")
             return redirect(url_for("main.home"))
     return render_template("auth/register.html", form=form), 422 if form.errors else 200
@@ -57,15 +57,17 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = accounts.authenticate(form.email.data, form.password.data, _client_ip())
+            user = accounts.authenticate(form.email.data, form.password.data, client_ip())
         except RateLimited as error:
             raise TooManyRequests(str(error), retry_after=error.retry_after) from None
-        if user is None:
-            form.form_errors.append("That e-mail and password do not match an account.")
+        except accounts.AccountError as error:  # a deactivated account
+            form.form_errors.append(str(error))
         else:
-            _start_session(user)
-            flash(f"Logged in as {user.name}.", "success")
-            return redirect(safe_next(request.args.get("next")))
+            if user is not None:
+                start_session(user)
+                flash(f"Logged in as {user.name}.", "success")
+                return redirect(safe_next(request.args.get("next")))
+            form.form_errors.append("That e-mail and password do not match an account.")
     return render_template("auth/login.html", form=form), 422 if form.errors else 200
 
 
@@ -92,7 +94,7 @@ def change_password():
         except accounts.AccountError as error:
             getattr(form, error.field or "password").errors.append(str(error))
         else:
-            _start_session(user)
+            start_session(user)
             flash("Password changed. Your other sessions were logged out.", "success")
             return redirect(url_for("main.home"))
     return render_template("auth/password.html", form=form), 422 if form.errors else 200
