@@ -15,7 +15,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from urllib.parse import unquote, urlsplit
 
-from flask import current_app, render_template
+from flask import current_app, has_request_context, render_template, url_for
 
 from quiz.slots import waiting
 
@@ -75,12 +75,15 @@ def enabled() -> bool:
 
 
 def external_url(endpoint: str, **values) -> str:
-    """Return an absolute link to a page, on BASE_URL (or the request's host, if unset)."""
+    """Return an absolute link to a page on BASE_URL.
+
+    Unset (no mail either): on the request's host in a request, else only the path.
+    """
     base = current_app.config.get("BASE_URL")
     if not base:
-        from flask import url_for
-
-        return url_for(endpoint, _external=True, **values)
+        if has_request_context():
+            return url_for(endpoint, _external=True, **values)
+        return current_app.url_map.bind("localhost").build(endpoint, values)
     parts = urlsplit(base)
     adapter = current_app.url_map.bind(
         parts.netloc, script_name=parts.path.rstrip("/") or "/", url_scheme=parts.scheme

@@ -47,7 +47,8 @@ def find(email: str) -> User:
     return user
 
 
-def _audit(actor: str, action: str, user: User, **details) -> None:
+def audit(actor: str, action: str, user: User, **details) -> None:
+    """Write an administrator's action to the security log."""
     extra = "".join(f" {k}={v}" for k, v in details.items())
     log.info("admin %s: actor=%s user=%s%s", action, actor, user.id, extra)
 
@@ -71,7 +72,7 @@ def set_role(user: User, role: Role, actor: str, actor_user: User | None = None)
     with write_transaction() as session:
         session.execute(update(User).where(User.id == user.id).values(role=role))
     db.session.refresh(user)
-    _audit(actor, "set-role", user, old=old.value, new=role.value)
+    audit(actor, "set-role", user, old=old.value, new=role.value)
     return user
 
 
@@ -91,5 +92,5 @@ def set_active(user: User, active: bool, actor: str, actor_user: User | None = N
     with write_transaction() as session:
         session.execute(update(User).where(User.id == user.id).values(**values))
     db.session.refresh(user)
-    _audit(actor, "activate" if active else "deactivate", user)
+    audit(actor, "activate" if active else "deactivate", user)
     return user

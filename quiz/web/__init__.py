@@ -46,6 +46,7 @@ def init_app(app: Flask) -> None:
     """Register the blueprints and template filters."""
     from quiz import api
     from quiz.web import (
+        admin,
         assignments,
         auth,
         authoring,
@@ -74,4 +75,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(authoring.bp)
     app.register_blueprint(help.bp)
     app.register_blueprint(dashboard.bp)
+    app.register_blueprint(admin.bp)
     app.register_blueprint(api.bp)
