@@ -47,6 +47,11 @@ def check_mail_settings(config: dict) -> None:
                 f"{needed}, not {base_url!r}"
             )
     if not smtp:
+        if config.get("REQUIRE_EMAIL_CONFIRMATION"):
+            raise ConfigError(
+                "QUIZ_REQUIRE_EMAIL_CONFIRMATION needs QUIZ_SMTP_URL: "
+                "confirmation links go by e-mail"
+            )
         return
     try:
         parse_smtp_url(smtp)

@@ -103,3 +103,8 @@ def test_mail_settings_are_read_from_the_environment(tmp_path, monkeypatch):
     assert parse_smtp_url(config["SMTP_URL"]) == SmtpSettings(
         "mail.example.org", 587, "starttls", "user", "p@ss"
     )
+
+
+def test_email_confirmation_needs_a_mail_server(tmp_path):
+    with pytest.raises(ConfigError, match="QUIZ_REQUIRE_EMAIL_CONFIRMATION needs QUIZ_SMTP_URL"):
+        load_config(tmp_path, {"ENV": "testing", "REQUIRE_EMAIL_CONFIRMATION": True})

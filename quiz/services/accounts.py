@@ -90,14 +90,22 @@ def _checked(email: str, name: str, password: str) -> tuple[str, str]:
     return email, name
 
 
-def create_user(email: str, name: str, password: str, role: Role = Role.STUDENT) -> User:
-    """Create an account and return it.
+def create_user(
+    email: str, name: str, password: str, role: Role = Role.STUDENT, confirmed: bool = True
+) -> User:
+    """Create an account and return it; `confirmed`: its e-mail address counts as confirmed.
 
     Raises:
         AccountError: the e-mail, name or password is not acceptable, or the e-mail is taken.
     """
     email, name = _checked(email, name, password)
-    user = User(email=email, name=name, password_hash=hash_password(password), role=Role(role))
+    user = User(
+        email=email,
+        name=name,
+        password_hash=hash_password(password),
+        role=Role(role),
+        email_confirmed_at=utcnow() if confirmed else None,
+    )
     try:
         with write_transaction() as session:
             session.add(user)
@@ -133,7 +141,7 @@ def register(email: str, name: str, password: str, ip: str, now: datetime | None
         log.warning("registration refused: ip=%s retry_after=%s", ip, refused.retry_after)
         raise
     try:
-        user = create_user(email, name, password)
+        user = create_user(email, name, password, confirmed=False)
     except AccountError as error:
         if error.field == "email":
             log.warning("registration of a taken e-mail: ip=%s", ip)

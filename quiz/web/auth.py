@@ -1,16 +1,19 @@
 """Register, log in, log out and change the password."""
 
+import logging
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.exceptions import TooManyRequests
 
-from quiz.services import accounts
+from quiz import mail
+from quiz.services import accounts, confirmation
 from quiz.services.limits import RateLimited
 from quiz.web.forms import ChangePasswordForm, LoginForm, RegisterForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
+log = logging.getLogger("quiz.mail")
 
 
 def safe_next(target: str | None, fallback: str | None = None) -> str:
@@ -47,8 +50,25 @@ def register():
         else:
             start_session(user)
             flash(f"Welcome, {user.name}! Your account is ready.", "success")
+            if confirmation.required():
+                _send_confirmation(user)
             return redirect(url_for("main.home"))
     return render_template("auth/register.html", form=form), 422 if form.errors else 200
+
+
+def _send_confirmation(user) -> None:
+    try:
+        confirmation.send_link(user)
+    except mail.MailError as error:
+        log.error("confirmation mail not sent: %s", error)
+        flash(
+            "We could not send the confirmation message; send it again from Assignments.", "warning"
+        )
+    else:
+        flash(
+            f"Confirm your address with the link we sent to {user.email} before joining a class.",
+            "info",
+        )
 
 
 @bp.route("/login", methods=["GET", "POST"])

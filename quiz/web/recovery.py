@@ -1,12 +1,13 @@
-"""Forgotten passwords: ask for a reset link by e-mail, follow it, choose a new password."""
+"""Links sent by e-mail: reset a forgotten password; confirm the account's address."""
 
 import logging
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
 from werkzeug.exceptions import TooManyRequests
 
 from quiz import mail
-from quiz.services import accounts, resets
+from quiz.services import accounts, confirmation, resets
 from quiz.services.limits import RateLimited
 from quiz.web.auth import client_ip, start_session
 from quiz.web.forms import ForgotPasswordForm, ResetPasswordForm
@@ -60,3 +61,37 @@ def reset_password(token: str):
             return redirect(url_for("main.home"))
     status = 422 if form.errors else 200
     return render_template("auth/reset.html", form=form, user=user, token=token), status
+
+
+@bp.get("/confirm/<token>")
+def confirm_email(token: str):
+    """Confirm the account's e-mail address through the link sent to it."""
+    try:
+        confirmation.confirm(token)
+    except confirmation.ConfirmationRefused as error:
+        page = render_template("auth/confirm_refused.html", message=str(error))
+        return page, 410
+    flash("Your e-mail address is confirmed. You can join your class now.", "success")
+    if current_user.is_authenticated:
+        return redirect(url_for("assignments.mine"))
+    return redirect(url_for("auth.login", next=url_for("assignments.mine")))
+
+
+@bp.post("/confirm")
+@login_required
+def resend_confirmation():
+    """Send the confirmation link again to the logged-in account's address."""
+    user = current_user._get_current_object()
+    if user.email_confirmed_at is not None:
+        flash("Your e-mail address is already confirmed.", "info")
+        return redirect(url_for("assignments.mine"), 303)
+    try:
+        confirmation.resend(user)
+    except RateLimited as error:
+        raise TooManyRequests(str(error), retry_after=error.retry_after) from None
+    except mail.MailError as error:
+        log.error("confirmation mail not sent: %s", error)
+        flash("The message could not be sent just now. Try again in a few minutes.", "warning")
+    else:
+        flash(f"We sent a new confirmation link to {user.email}.", "success")
+    return redirect(url_for("assignments.mine"), 303)
