@@ -68,6 +68,20 @@ def check_mail_settings(config: dict) -> None:
         raise ConfigError(f"QUIZ_SMTP_CA_FILE is not a file: {ca_file!r}")
 
 
+def check_sso_settings(config: dict) -> None:
+    """Raise ConfigError naming the setting if single sign-on cannot work as configured."""
+    from quiz.sso import SsoSettingsError, parse_providers
+
+    try:
+        configured = parse_providers(config.get("OIDC_PROVIDERS"))
+    except SsoSettingsError as error:
+        raise ConfigError(f"QUIZ_OIDC_PROVIDERS: {error}") from None
+    if not config.get("LOCAL_PASSWORDS") and not configured:
+        raise ConfigError(
+            "QUIZ_LOCAL_PASSWORDS=0 needs QUIZ_OIDC_PROVIDERS: nobody could log in otherwise"
+        )
+
+
 def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
     """Return the configuration mapping for one app.
 
@@ -118,6 +132,10 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "SMTP_CA_FILE": None,
         "MAIL_FROM": None,
         "BASE_URL": None,
+        # Single sign-on (quiz/sso.py): a JSON list of OpenID Connect providers; and whether
+        # accounts may also log in with a password here (off: only through a provider).
+        "OIDC_PROVIDERS": None,
+        "LOCAL_PASSWORDS": True,
         # New accounts confirm their e-mail address before joining a class.
         "REQUIRE_EMAIL_CONFIRMATION": False,
         # Password reset links (quiz/services/resets.py): valid this long; requests per
@@ -152,6 +170,10 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
     for name in ("SMTP_URL", "SMTP_CA_FILE", "MAIL_FROM", "BASE_URL"):
         if os.environ.get(f"QUIZ_{name}", "").strip():
             config[name] = os.environ[f"QUIZ_{name}"].strip()
+    if os.environ.get("QUIZ_OIDC_PROVIDERS", "").strip():
+        config["OIDC_PROVIDERS"] = os.environ["QUIZ_OIDC_PROVIDERS"]
+    if "QUIZ_LOCAL_PASSWORDS" in os.environ:
+        config["LOCAL_PASSWORDS"] = _flag(os.environ["QUIZ_LOCAL_PASSWORDS"])
     if "QUIZ_REQUIRE_EMAIL_CONFIRMATION" in os.environ:
         config["REQUIRE_EMAIL_CONFIRMATION"] = _flag(os.environ["QUIZ_REQUIRE_EMAIL_CONFIRMATION"])
     if "QUIZ_SESSION_COOKIE_SECURE" in os.environ:
@@ -164,6 +186,7 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         config["SECRET_KEY"] = secret
     config.update(overrides)
     check_mail_settings(config)
+    check_sso_settings(config)
     # A pooled PostgreSQL connection may have been killed: ping it before use. A SQLite
     # file cannot go away under a connection, and the ping would cost every request.
     is_sqlite = config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")

@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Enum, String, true
+from sqlalchemy import JSON, Enum, ForeignKey, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from quiz.db import UTCDateTime, db, utcnow
@@ -52,3 +52,19 @@ class User(UserMixin, db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+
+class SsoIdentity(db.Model):
+    """An account at a school's identity provider (OpenID Connect) linked to a user here.
+
+    Found by the provider's subject, never by e-mail: an address is not proof of identity.
+    """
+
+    __tablename__ = "sso_identity"
+    __table_args__ = (UniqueConstraint("provider", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(40))  # the provider's slug in OIDC_PROVIDERS
+    subject: Mapped[str] = mapped_column(String(255))  # the ID token's "sub"
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

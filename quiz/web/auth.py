@@ -3,7 +3,17 @@
 import logging
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.exceptions import TooManyRequests
 
@@ -29,6 +39,15 @@ def client_ip() -> str:
     return request.remote_addr or "unknown"
 
 
+PASSWORDS_OFF = "This site signs you in through your school: use the button on the login page."
+
+
+def local_passwords_required() -> None:
+    """Refuse a password form (403) where the deployment turned local passwords off."""
+    if not current_app.config["LOCAL_PASSWORDS"]:
+        abort(403, description=PASSWORDS_OFF)
+
+
 def start_session(user) -> None:
     session.clear()  # a fresh session (and CSRF token) on every login
     login_user(user)
@@ -37,6 +56,7 @@ def start_session(user) -> None:
 @bp.route("/register", methods=["GET", "POST"])
 def register():
     """Create a student account and log it in."""
+    local_passwords_required()
     form = RegisterForm()
     if form.validate_on_submit():
         try:
@@ -75,6 +95,8 @@ def _send_confirmation(user) -> None:
 def login():
     """Log in with e-mail and password."""
     form = LoginForm()
+    if form.is_submitted():
+        local_passwords_required()
     if form.validate_on_submit():
         try:
             user = accounts.authenticate(form.email.data, form.password.data, client_ip())

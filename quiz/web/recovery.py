@@ -9,7 +9,7 @@ from werkzeug.exceptions import TooManyRequests
 from quiz import mail
 from quiz.services import accounts, confirmation, resets
 from quiz.services.limits import RateLimited
-from quiz.web.auth import client_ip, start_session
+from quiz.web.auth import client_ip, local_passwords_required, start_session
 from quiz.web.forms import ForgotPasswordForm, ResetPasswordForm
 
 bp = Blueprint("recovery", __name__, url_prefix="/auth")
@@ -19,6 +19,7 @@ log = logging.getLogger("quiz.mail")
 @bp.route("/forgot", methods=["GET", "POST"])
 def forgot_password():
     """Send a reset link to the address given; say the same whether it has an account."""
+    local_passwords_required()
     if not mail.enabled():
         status = 200 if not ForgotPasswordForm().is_submitted() else 503
         return render_template("auth/forgot.html", form=None), status
@@ -43,6 +44,7 @@ def _refused(error: resets.ResetRefused):
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
     """Choose a new password through a reset link; log in and end every other session."""
+    local_passwords_required()
     try:
         user, _hash, _version = resets.check_link(token)
     except resets.ResetRefused as error:
