@@ -33,7 +33,8 @@ def _actor() -> tuple[str, User]:
 
 
 def _listing(error: str | None = None, status: int = 200):
-    raw = request.values.get("role", "")
+    # The filter: the query string's on the page, the one a form came from after a POST.
+    raw = request.args.get("role", "") if request.method == "GET" else _return_role()
     role = None
     if raw:
         try:
@@ -53,13 +54,18 @@ def _listing(error: str | None = None, status: int = 200):
     return page, status
 
 
+def _return_role() -> str:
+    raw = request.form.get("return_role", "")
+    return raw if raw in {r.value for r in Role} else ""
+
+
 def _target(user_id: int) -> User:
     return db.get_or_404(User, user_id, description="There is no account with this id.")
 
 
 def _done(message: str):
     flash(message, "success")
-    return redirect(url_for("admin.users", role=request.form.get("return_role") or None))
+    return redirect(url_for("admin.users", role=_return_role() or None))
 
 
 @bp.get("/users")
@@ -119,4 +125,4 @@ def send_reset(user_id: int):
     link = resets.make_link(user).url
     admin.audit(actor, "reset-link-shown", user)
     flash(f"Give {user.email} this link (it works once, for one hour): {link}", "info")
-    return redirect(url_for("admin.users", role=request.form.get("return_role") or None))
+    return redirect(url_for("admin.users", role=_return_role() or None))

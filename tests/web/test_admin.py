@@ -148,3 +148,14 @@ def test_a_deactivated_account_gets_no_reset_link(app, auth):
     response = auth.post(f"/admin/users/{ana.id}/reset")
     assert response.status_code == 409
     assert "is deactivated: activate it before resetting." in response.get_data(as_text=True)
+
+
+def test_a_bad_role_is_reported_for_the_account_and_the_list_keeps_its_filter(app, auth):
+    auth.login(role=Role.ADMIN)
+    ana = make_user(app)
+    make_user(app, email="prof@example.org", role=Role.INSTRUCTOR)
+    response = auth.post(f"/admin/users/{ana.id}/role", {"role": "boss", "return_role": "student"})
+    assert response.status_code == 422
+    page = html.unescape(response.get_data(as_text=True))
+    assert f"Role of {ana.email}: The role must be one of student, instructor, admin" in page
+    assert "prof@example.org" not in page  # still the students only
