@@ -21,6 +21,13 @@ $(VENV)/.anki-oracle: pyproject.toml | $(VENV)/.installed
 	$(BIN)/python -m pip install -q -e '.[anki-oracle]'
 	@touch $@
 
+# The OpenID provider the single sign-on test starts (node-oidc-provider, pinned by its lock file).
+# Without npm the test is skipped (QUIZ_REQUIRE_BROWSER=1 makes it fail instead).
+OIDC := tests/oidc/node_modules/.installed
+$(OIDC): tests/oidc/package.json tests/oidc/package-lock.json
+	@if command -v npm >/dev/null; then npm ci --prefix tests/oidc --no-audit --no-fund --silent && touch $@; \
+	else echo "npm not found: the single sign-on browser test will be skipped"; fi
+
 # Create or migrate the SQLite database in instance/, load the question bank, serve on 127.0.0.1:$(PORT).
 # Over plain HTTP on localhost the cookie cannot be Secure; behind TLS set QUIZ_SESSION_COOKIE_SECURE=1.
 run: $(VENV)/.installed
@@ -39,10 +46,10 @@ test: lint test-sqlite
 	@if [ -n "$$QUIZ_TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
 	else echo "PostgreSQL run skipped: set QUIZ_TEST_DATABASE_URL=$(PG_TEST_URL) to run the suite there too"; fi
 
-test-sqlite: $(VENV)/.installed $(VENV)/.anki-oracle
+test-sqlite: $(VENV)/.installed $(VENV)/.anki-oracle $(OIDC)
 	env -u QUIZ_TEST_DATABASE_URL $(BIN)/pytest
 
-test-postgres: $(VENV)/.installed $(VENV)/.anki-oracle
+test-postgres: $(VENV)/.installed $(VENV)/.anki-oracle $(OIDC)
 	QUIZ_TEST_DATABASE_URL=$${QUIZ_TEST_DATABASE_URL:-$(PG_TEST_URL)} $(BIN)/pytest
 
 # Not part of make test: speed is measured here, never asserted in a test.
@@ -54,7 +61,7 @@ bench: $(VENV)/.installed
 	@case "$$DATABASE_URL" in postgresql*) $(BIN)/python bench/scale.py;; esac
 	$(BIN)/python bench/review_loop.py
 
-e2e: $(VENV)/.installed
+e2e: $(VENV)/.installed $(OIDC)
 	QUIZ_REQUIRE_BROWSER=1 $(BIN)/pytest -m browser
 
 clean:

@@ -16,7 +16,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(load_config(instance, config))
     instance.mkdir(parents=True, exist_ok=True)
 
-    from quiz import errors, inputs, logs, passwords, proxy, reconnect, security, slots, web
+    from quiz import errors, inputs, logs, passwords, proxy, reconnect, security, slots, sso, web
     from quiz.db import db
     from quiz.extensions import migrate
 
@@ -25,6 +25,7 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     passwords.init_app(app)
+    sso.init_app(app)
     security.init_app(app)
     inputs.init_app(app)  # after security: the CSRF check comes first
     errors.init_app(app)

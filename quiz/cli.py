@@ -14,7 +14,7 @@ from flask.cli import AppGroup, ScriptInfo
 from flask_migrate.cli import db as db_commands
 from sqlalchemy import select
 
-from quiz import create_app
+from quiz import create_app, mail
 from quiz.bank.reader import SOURCE_FILE
 from quiz.bank.stats import bank_stats
 from quiz.bank.validate import check, count_errors, default_seeds_dir
@@ -22,7 +22,7 @@ from quiz.bank.validate import main as validate_main
 from quiz.config import ROOT, instance_path
 from quiz.db import db
 from quiz.models import ReviewLog, Role, User
-from quiz.services import accounts, quizzes, study
+from quiz.services import accounts, admin, quizzes, resets, study
 from quiz.services.bank_sync import sync_bank
 
 
@@ -89,6 +89,83 @@ def create_user(email: str, name: str, role: str, password: str) -> None:
         click.echo(f"Error: {error}", err=True)
         sys.exit(1)
     click.echo(f"Created {created.role.value} {created.email} (id {created.id}).")
+
+
+def _fail(message: str, code: int = 1) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+def _account(email: str) -> User:
+    try:
+        return admin.find(email)
+    except accounts.AccountError as error:
+        _fail(str(error))
+
+
+ROLE = click.Choice([r.value for r in Role], case_sensitive=False)
+
+
+@user.command("list")
+@click.option("--role", type=ROLE, help="Only accounts of this role.")
+def list_users(role: str | None) -> None:
+    """List the accounts: id, e-mail, role, active or deactivated, name."""
+    users = admin.list_users(Role(role.lower()) if role else None)
+    for row in users:
+        state = "active" if row.active else "deactivated"
+        click.echo(f"{row.id}\t{row.email}\t{row.role.value}\t{state}\t{row.name}")
+    click.echo(f"{len(users)} account{'' if len(users) == 1 else 's'}.", err=True)
+
+
+@user.command("set-role")
+@click.argument("email")
+@click.argument("role", type=ROLE)
+def set_role(email: str, role: str) -> None:
+    """Give an account a role: student, instructor or admin."""
+    account = admin.set_role(_account(email), Role(role.lower()), actor="cli")
+    click.echo(f"{account.email} is now {account.role.value}.")
+
+
+@user.command("reset-password")
+@click.argument("email")
+def reset_password(email: str) -> None:
+    """E-mail a password reset link (valid one hour, once), or print it if mail is off."""
+    account = _account(email)
+    if not account.active:
+        _fail(f"{account.email} is deactivated: activate it first.")
+    if mail.enabled():
+        try:
+            resets.send_link(account)
+        except mail.MailError as error:
+            _fail(f"the mail server did not take the message ({error}).")
+        admin.audit("cli", "reset-link-sent", account)
+        click.echo(f"Sent a reset link to {account.email}; it works once, for one hour.")
+        return
+    link = resets.make_link(account).url
+    admin.audit("cli", "reset-link-shown", account)
+    click.echo(link)
+    where = "" if link.startswith("http") else " (put the site's address in front: QUIZ_BASE_URL)"
+    click.echo(
+        f"Give this link to {account.email} yourself{where}: the site sends no mail "
+        "(QUIZ_SMTP_URL). It works once, for one hour.",
+        err=True,
+    )
+
+
+@user.command("deactivate")
+@click.argument("email")
+def deactivate(email: str) -> None:
+    """Close an account: it cannot log in and its sessions end; its grades stay."""
+    account = admin.set_active(_account(email), False, actor="cli")
+    click.echo(f"{account.email} is deactivated; its sessions are ended.")
+
+
+@user.command("activate")
+@click.argument("email")
+def activate(email: str) -> None:
+    """Let a deactivated account log in again."""
+    account = admin.set_active(_account(email), True, actor="cli")
+    click.echo(f"{account.email} is active.")
 
 
 @main.group()

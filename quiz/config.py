@@ -1,7 +1,9 @@
 """Configuration: defaults in code, overrides from QUIZ_* variables and instance/."""
 
 import os
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENTS = ("development", "production", "testing")
@@ -29,6 +31,55 @@ def _whole_number(name: str, least: int = 0) -> int:
     if not (value.isascii() and value.isdigit()) or int(value) < least:
         raise ConfigError(f"{name} must be a whole number ({least} or more), not {value!r}")
     return int(value)
+
+
+def check_mail_settings(config: dict) -> None:
+    """Raise ConfigError naming the setting if the mail settings cannot send a message."""
+    from quiz.mail import MailSettingsError, parse_smtp_url
+
+    smtp, base_url = config.get("SMTP_URL"), config.get("BASE_URL")
+    if base_url or smtp:
+        base = urlsplit(base_url or "")
+        if base.scheme not in ("http", "https") or not base.netloc or base.query or base.fragment:
+            needed = " (needed with QUIZ_SMTP_URL: links in messages start with it)" if smtp else ""
+            raise ConfigError(
+                "QUIZ_BASE_URL must be the site's address, like https://quiz.example.org"
+                f"{needed}, not {base_url!r}"
+            )
+    if not smtp:
+        if config.get("REQUIRE_EMAIL_CONFIRMATION"):
+            raise ConfigError(
+                "QUIZ_REQUIRE_EMAIL_CONFIRMATION needs QUIZ_SMTP_URL: "
+                "confirmation links go by e-mail"
+            )
+        return
+    try:
+        parse_smtp_url(smtp)
+    except MailSettingsError as error:
+        raise ConfigError(f"QUIZ_SMTP_URL: {error}") from None
+    sender = config.get("MAIL_FROM") or ""
+    if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", sender):
+        raise ConfigError(
+            "QUIZ_MAIL_FROM must be the sender's e-mail address (needed with QUIZ_SMTP_URL), "
+            f"not {sender!r}"
+        )
+    ca_file = config.get("SMTP_CA_FILE")
+    if ca_file and not Path(ca_file).is_file():
+        raise ConfigError(f"QUIZ_SMTP_CA_FILE is not a file: {ca_file!r}")
+
+
+def check_sso_settings(config: dict) -> None:
+    """Raise ConfigError naming the setting if single sign-on cannot work as configured."""
+    from quiz.sso import SsoSettingsError, parse_providers
+
+    try:
+        configured = parse_providers(config.get("OIDC_PROVIDERS"))
+    except SsoSettingsError as error:
+        raise ConfigError(f"QUIZ_OIDC_PROVIDERS: {error}") from None
+    if not config.get("LOCAL_PASSWORDS") and not configured:
+        raise ConfigError(
+            "QUIZ_LOCAL_PASSWORDS=0 needs QUIZ_OIDC_PROVIDERS: nobody could log in otherwise"
+        )
 
 
 def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
@@ -74,6 +125,25 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         # (quiz/proxy.py). 0: the address of whoever connects is the client's.
         "TRUSTED_PROXIES": 0,
         "LOG_FORMAT": "text",
+        # E-mail (quiz/mail.py): None sends nothing; pages that need mail say so and the
+        # CLI prints links instead. BASE_URL is the site's address put in front of every
+        # link a message carries (never the request's Host header, which a client chooses).
+        "SMTP_URL": None,
+        "SMTP_CA_FILE": None,
+        "MAIL_FROM": None,
+        "BASE_URL": None,
+        # Single sign-on (quiz/sso.py): a JSON list of OpenID Connect providers; and whether
+        # accounts may also log in with a password here (off: only through a provider).
+        "OIDC_PROVIDERS": None,
+        "LOCAL_PASSWORDS": True,
+        # New accounts confirm their e-mail address before joining a class.
+        "REQUIRE_EMAIL_CONFIRMATION": False,
+        # Password reset links (quiz/services/resets.py): valid this long; requests per
+        # address and per IP per window.
+        "PASSWORD_RESET_MAX_AGE": 60 * 60,
+        "PASSWORD_RESETS_PER_ADDRESS": 3,
+        "PASSWORD_RESETS_PER_IP": 20,
+        "PASSWORD_RESET_WINDOW_SECONDS": 60 * 60,
         "BANK_PATH": str(ROOT / "question_bank"),
         "SEEDS_PATH": str(ROOT / "seeds"),
     }
@@ -97,6 +167,15 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
                 f"QUIZ_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, "
                 f"not {os.environ['QUIZ_LOG_FORMAT']!r}"
             )
+    for name in ("SMTP_URL", "SMTP_CA_FILE", "MAIL_FROM", "BASE_URL"):
+        if os.environ.get(f"QUIZ_{name}", "").strip():
+            config[name] = os.environ[f"QUIZ_{name}"].strip()
+    if os.environ.get("QUIZ_OIDC_PROVIDERS", "").strip():
+        config["OIDC_PROVIDERS"] = os.environ["QUIZ_OIDC_PROVIDERS"]
+    if "QUIZ_LOCAL_PASSWORDS" in os.environ:
+        config["LOCAL_PASSWORDS"] = _flag(os.environ["QUIZ_LOCAL_PASSWORDS"])
+    if "QUIZ_REQUIRE_EMAIL_CONFIRMATION" in os.environ:
+        config["REQUIRE_EMAIL_CONFIRMATION"] = _flag(os.environ["QUIZ_REQUIRE_EMAIL_CONFIRMATION"])
     if "QUIZ_SESSION_COOKIE_SECURE" in os.environ:
         config["SESSION_COOKIE_SECURE"] = _flag(os.environ["QUIZ_SESSION_COOKIE_SECURE"])
     secret = os.environ.get("QUIZ_SECRET_KEY")
@@ -106,6 +185,8 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
     if secret:
         config["SECRET_KEY"] = secret
     config.update(overrides)
+    check_mail_settings(config)
+    check_sso_settings(config)
     # A pooled PostgreSQL connection may have been killed: ping it before use. A SQLite
     # file cannot go away under a connection, and the ping would cost every request.
     is_sqlite = config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")

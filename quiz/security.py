@@ -48,7 +48,7 @@ def load_user(login_id: str) -> User | None:
     if not (user_id.isdigit() and version.isdigit()):
         return None
     user = db.session.execute(USER_BY_ID, {"id": int(user_id)}).scalar_one_or_none()
-    if user is None or user.session_version != int(version):
+    if user is None or user.session_version != int(version) or not user.active:
         return None
     return user
 

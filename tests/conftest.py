@@ -375,3 +375,69 @@ def load_bank(app) -> None:
     assert errors == []
     with app.app_context():
         sync_bank(sources, items, ROOT / "seeds")
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on now."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Mailbox:
+    """The messages a real SMTP server (aiosmtpd) received, in order."""
+
+    port: int
+    messages: list = field(default_factory=list)
+    logins: list = field(default_factory=list)
+
+    def last_to(self, address: str):
+        """Return the last message sent to this address (an email.message.EmailMessage)."""
+        found = [m for m in self.messages if m["To"] == address]
+        assert found, f"no message to {address}; got {[m['To'] for m in self.messages]}"
+        return found[-1]
+
+    def link(self, message, pattern: str = r"https?://\S+") -> str:
+        """Return the first link in the message's plain text."""
+        text = message.get_body(("plain",)).get_content()
+        match = re.search(pattern, text)
+        assert match, text
+        return match.group(0)
+
+
+@pytest.fixture
+def mailbox():
+    """Start a real SMTP server on a free local port; yields its Mailbox."""
+    from email import message_from_bytes, policy
+
+    from aiosmtpd.controller import Controller
+
+    box = Mailbox(port=0)
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            box.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+            return "250 OK"
+
+    box.port = free_port()  # aiosmtpd connects to its port to check it started: not 0
+    controller = Controller(Handler(), hostname="127.0.0.1", port=box.port)
+    controller.start()
+    yield box
+    controller.stop()
+
+
+MAIL_CONFIG = {"MAIL_FROM": "quiz@school.example", "BASE_URL": "http://quiz.test"}
+
+
+@pytest.fixture
+def mail_app(tmp_path, monkeypatch, mailbox):
+    """An app that sends its mail to the test's SMTP server."""
+    monkeypatch.setenv("QUIZ_INSTANCE_PATH", str(tmp_path / "instance"))
+    config = make_config(
+        tmp_path, SMTP_URL=f"smtp+insecure://127.0.0.1:{mailbox.port}", **MAIL_CONFIG
+    )
+    with app_for(config) as app:
+        yield app

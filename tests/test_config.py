@@ -57,3 +57,54 @@ def test_a_bad_number_in_the_environment_stops_start_up_naming_it(
     with pytest.raises(ConfigError) as refused:
         load_config(tmp_path, {"ENV": "testing"})
     assert str(refused.value) == f"{name} must be a whole number ({least} or more), not {value!r}"
+
+
+MAIL = {"MAIL_FROM": "quiz@school.example", "BASE_URL": "https://quiz.school.example"}
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"SMTP_URL": "http://mail.example.org", **MAIL}, "QUIZ_SMTP_URL: start it with smtp://"),
+        ({"SMTP_URL": "smtp://:587", **MAIL}, "QUIZ_SMTP_URL: name the server"),
+        ({"SMTP_URL": "smtp://mail.example.org:99999", **MAIL}, "QUIZ_SMTP_URL: the port must"),
+        ({"SMTP_URL": "smtp://mail.example.org:port", **MAIL}, "QUIZ_SMTP_URL: the port must"),
+        (
+            {"SMTP_URL": "smtp://mail.example.org", "BASE_URL": MAIL["BASE_URL"]},
+            "QUIZ_MAIL_FROM must be the sender's e-mail address",
+        ),
+        (
+            {"SMTP_URL": "smtp://mail.example.org", "MAIL_FROM": "quiz"},
+            "QUIZ_BASE_URL must be the site's address",
+        ),
+        ({"BASE_URL": "quiz.school.example"}, "QUIZ_BASE_URL must be the site's address"),
+        (
+            {"SMTP_URL": "smtps://mail.example.org", "SMTP_CA_FILE": "/nonexistent.pem", **MAIL},
+            "QUIZ_SMTP_CA_FILE is not a file",
+        ),
+    ],
+)
+def test_bad_mail_settings_stop_start_up_naming_the_setting(tmp_path, settings, message):
+    with pytest.raises(ConfigError, match=message):
+        load_config(tmp_path, {"ENV": "testing", **settings})
+
+
+def test_mail_settings_are_read_from_the_environment(tmp_path, monkeypatch):
+    assert load_config(tmp_path, {"ENV": "testing"})["SMTP_URL"] is None
+    monkeypatch.setenv("QUIZ_SMTP_URL", "smtp://user:p%40ss@mail.example.org:587")
+    monkeypatch.setenv("QUIZ_MAIL_FROM", "quiz@school.example")
+    monkeypatch.setenv("QUIZ_BASE_URL", "https://quiz.school.example")
+    monkeypatch.setenv("QUIZ_REQUIRE_EMAIL_CONFIRMATION", "1")
+    config = load_config(tmp_path, {"ENV": "testing"})
+    assert config["SMTP_URL"] == "smtp://user:p%40ss@mail.example.org:587"
+    assert config["REQUIRE_EMAIL_CONFIRMATION"] is True
+    from quiz.mail import SmtpSettings, parse_smtp_url
+
+    assert parse_smtp_url(config["SMTP_URL"]) == SmtpSettings(
+        "mail.example.org", 587, "starttls", "user", "p@ss"
+    )
+
+
+def test_email_confirmation_needs_a_mail_server(tmp_path):
+    with pytest.raises(ConfigError, match="QUIZ_REQUIRE_EMAIL_CONFIRMATION needs QUIZ_SMTP_URL"):
+        load_config(tmp_path, {"ENV": "testing", "REQUIRE_EMAIL_CONFIRMATION": True})

@@ -1,6 +1,6 @@
 """Typed SQLAlchemy models, one module per area."""
 
-from quiz.models.account import Role, User
+from quiz.models.account import Role, SsoIdentity, User
 from quiz.models.bank import BankVersion, Passage, Question, Source, Topic
 from quiz.models.classes import Classroom, Enrollment, Override
 from quiz.models.limits import RateCounter
@@ -22,6 +22,7 @@ __all__ = [
     "ReviewLog",
     "Role",
     "Source",
+    "SsoIdentity",
     "Topic",
     "User",
 ]

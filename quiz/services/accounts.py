@@ -40,6 +40,9 @@ ACCOUNT_MESSAGE = (
     "paused for a while. Try again in {wait}."
 )
 IP_MESSAGE = "Too many failed logins from your network. Try again in {wait}."
+DEACTIVATED_MESSAGE = (
+    "This account is deactivated, so it cannot log in. Ask your school's administrator."
+)
 REGISTER_MESSAGE = "Too many sign-ups from your network. Try again in {wait}."
 
 
@@ -87,14 +90,22 @@ def _checked(email: str, name: str, password: str) -> tuple[str, str]:
     return email, name
 
 
-def create_user(email: str, name: str, password: str, role: Role = Role.STUDENT) -> User:
-    """Create an account and return it.
+def create_user(
+    email: str, name: str, password: str, role: Role = Role.STUDENT, confirmed: bool = True
+) -> User:
+    """Create an account and return it; `confirmed`: its e-mail address counts as confirmed.
 
     Raises:
         AccountError: the e-mail, name or password is not acceptable, or the e-mail is taken.
     """
     email, name = _checked(email, name, password)
-    user = User(email=email, name=name, password_hash=hash_password(password), role=Role(role))
+    user = User(
+        email=email,
+        name=name,
+        password_hash=hash_password(password),
+        role=Role(role),
+        email_confirmed_at=utcnow() if confirmed else None,
+    )
     try:
         with write_transaction() as session:
             session.add(user)
@@ -130,7 +141,7 @@ def register(email: str, name: str, password: str, ip: str, now: datetime | None
         log.warning("registration refused: ip=%s retry_after=%s", ip, refused.retry_after)
         raise
     try:
-        user = create_user(email, name, password)
+        user = create_user(email, name, password, confirmed=False)
     except AccountError as error:
         if error.field == "email":
             log.warning("registration of a taken e-mail: ip=%s", ip)
@@ -166,6 +177,7 @@ def authenticate(email: str, password: str, ip: str, now: datetime | None = None
 
     Raises:
         RateLimited: a bucket of this login is full; the password was not checked.
+        AccountError: the password is right but the account is deactivated.
     """
     now = now or utcnow()
     email, ip = normalize_email(email)[:254], ip[:64]
@@ -207,6 +219,9 @@ def authenticate(email: str, password: str, ip: str, now: datetime | None = None
                 )
         if upgrade:
             log.info("password hash upgraded: user=%s", user.id)
+        if not user.active:  # told only to whoever knows the password
+            log.warning("login to a deactivated account: user=%s ip=%s", user.id, ip)
+            raise AccountError(DEACTIVATED_MESSAGE)
         log.info("login: user=%s ip=%s", user.id, ip)
         return user
     log.warning("login failed: email=%s ip=%s known=%s", email, ip, user is not None)

@@ -27,7 +27,7 @@ from quiz.models import (
     Source,
     User,
 )
-from quiz.services import limits
+from quiz.services import confirmation, limits
 from quiz.services.quizzes import QuizError, _new_attempt, bank_questions, pool_of
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud in class
@@ -102,9 +102,12 @@ def join(student: User, code: str, now: datetime | None = None) -> Classroom:
     cannot get past it, and a code that matches gives its slot back.
 
     Raises:
-        QuizError: unknown or archived code (404), already enrolled (409).
+        QuizError: unknown or archived code (404), already enrolled (409), an address not
+            confirmed where the deployment requires it (403).
         RateLimited: too many wrong codes from this student in the window.
     """
+    if confirmation.needs_confirming(student):
+        raise QuizError(confirmation.NEEDED.format(email=student.email), 403, "code")
     cfg = current_app.config
     bucket = limits.Bucket(
         "join-user",

@@ -3,7 +3,7 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
@@ -42,10 +42,21 @@ def grade(percent: float | None) -> str:
     return "–" if percent is None else f"{grade_text(percent)}%"
 
 
+def sign_in_options() -> dict:
+    """Give every template the sign-in providers and whether local passwords are on."""
+    from quiz import sso
+
+    return {
+        "sso_providers": sso.providers(),
+        "local_passwords": current_app.config["LOCAL_PASSWORDS"],
+    }
+
+
 def init_app(app: Flask) -> None:
     """Register the blueprints and template filters."""
     from quiz import api
     from quiz.web import (
+        admin,
         assignments,
         auth,
         authoring,
@@ -54,6 +65,8 @@ def init_app(app: Flask) -> None:
         help,
         main,
         quizzes,
+        recovery,
+        sso,
         study,
         teach,
     )
@@ -62,8 +75,11 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(localtime)
     app.add_template_filter(duration)
     app.add_template_filter(grade)
+    app.context_processor(sign_in_options)
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(recovery.bp)
+    app.register_blueprint(sso.bp)
     app.register_blueprint(bank.bp)
     app.register_blueprint(study.bp)
     app.register_blueprint(quizzes.bp)
@@ -72,4 +88,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(authoring.bp)
     app.register_blueprint(help.bp)
     app.register_blueprint(dashboard.bp)
+    app.register_blueprint(admin.bp)
     app.register_blueprint(api.bp)

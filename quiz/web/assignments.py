@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 from werkzeug.exceptions import TooManyRequests
 
 from quiz.db import utcnow
-from quiz.services import classes, gradebook
+from quiz.services import classes, confirmation, gradebook
 from quiz.services.limits import RateLimited
 from quiz.services.quizzes import QuizError
 from quiz.web.forms import JoinForm
@@ -33,9 +33,11 @@ def mine():
             flash(f"You joined {classroom.name}.", "success")
             return redirect(url_for("assignments.mine"), 303)
     rows = gradebook.my_assignments(_user())
-    return render_template("assignments/mine.html", rows=rows, form=form, now=utcnow()), (
-        422 if form.errors else 200
+    unconfirmed = confirmation.needs_confirming(_user())
+    page = render_template(
+        "assignments/mine.html", rows=rows, form=form, now=utcnow(), unconfirmed=unconfirmed
     )
+    return page, (422 if form.errors else 200)
 
 
 @bp.post("/<int:quiz_id>/start")

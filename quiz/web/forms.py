@@ -77,6 +77,18 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField("E-mail", validators=[InputRequired(), Length(max=254)])
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField("New password", validators=[InputRequired(), password_length])
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[InputRequired(), EqualTo("password", message="The passwords do not match.")],
+    )
+
+
 class StudySettingsForm(FlaskForm):
     new_per_day = IntegerField(
         "New cards a day",
