@@ -1,7 +1,7 @@
 """user: active flag and e-mail confirmation
 
 Revision ID: 9d2f6b3c1e58
-Revises: 8c3e5f1a2b47
+Revises: 9d4b7e2c1f36
 Create Date: 2026-12-02 16:00:00
 
 Accounts can be deactivated (they cannot log in; their grades stay) and confirm their
@@ -15,7 +15,7 @@ from alembic import op
 import quiz.db
 
 revision = "9d2f6b3c1e58"
-down_revision = "8c3e5f1a2b47"
+down_revision = "9d4b7e2c1f36"
 branch_labels = None
 depends_on = None
 
