@@ -1,9 +1,13 @@
 """`quiz bank stats` counts what the bank's standard limits (issue 14, findings 7 and 8)."""
 
+from pathlib import Path
+
 from quiz.bank.reader import read_bank
 from quiz.bank.stats import bank_stats
+from quiz.bank.validate import check
 from tests.bank.test_validate import change, fixture, write_bank
 
+PROJECT_ROOT = Path(__file__).parents[2]
 NOTE_ITEM = {
     "id": "q-note-author",
     "kind": "position",
@@ -38,3 +42,13 @@ def test_stats_count_free_recall_items_on_positions_and_items_on_the_endnotes(tm
     ]
     # without the seeds only prompts that name the notes are found
     assert counts(bank_stats(sources, items))[1] == "  items on the endnotes: 1"
+
+
+def test_the_real_bank_asks_positions_in_free_recall_and_few_endnote_questions():
+    """Issue 14's acceptance: at least 20 free-recall items on positions, at most 5 on notes."""
+    root = PROJECT_ROOT / "question_bank"
+    sources, items, errors = check(root, PROJECT_ROOT / "seeds")
+    assert errors == []
+    recall, endnotes = counts(bank_stats(sources, items, PROJECT_ROOT / "seeds"))
+    assert int(recall.rsplit(" ", 1)[1]) >= 20
+    assert int(endnotes.rsplit(" ", 1)[1]) <= 5
