@@ -188,10 +188,11 @@ def bank_validate(path: str | None, seeds: str | None) -> None:
 @bank.command("stats", with_appcontext=False)
 @click.argument("path", required=False, type=click.Path())
 def bank_stats_command(path: str | None) -> None:
-    """Print the number of items per topic, kind, type and difficulty; exit 1 on any error."""
+    """Print the number of items per topic, kind, type and difficulty, free-recall items on
+    positions and items on the endnotes; exit 1 on any error."""
     target = _bank_path(path)
     sources, items, errors = check(target, default_seeds_dir(target))
-    for line in bank_stats(sources, items):
+    for line in bank_stats(sources, items, default_seeds_dir(target)):
         click.echo(line)
     if errors:
         for error in errors:

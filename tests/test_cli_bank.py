@@ -59,6 +59,8 @@ def test_stats_counts_per_topic_kind_type_and_difficulty(runner):
         "    1     2",
         "    2     1",
         "    3     0",
+        "  free-recall items on positions (short or numeric): 0",
+        "  items on the endnotes: 0",
     ]
 
 

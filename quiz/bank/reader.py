@@ -16,8 +16,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from quiz.bank.leaks import giveaways
 from quiz.bank.schema import (
     KINDS,
+    STEPS,
     TYPE_FIELDS,
     TYPES,
     BankError,
@@ -29,6 +31,7 @@ from quiz.bank.schema import (
     answer_text,
     default_front,
     is_slug,
+    join_quotes,
     parse_payload,
 )
 from quiz.bank.text import locate_quote, normalize, overlaps, paragraphs, quote_spans
@@ -145,6 +148,7 @@ def read_source(
     if source is not None:
         items = _without_doubtful_quotes(folder, state, items, errors)
         items = _with_aliases(folder, items, errors)
+        items = _without_giveaways(state, items, errors)
     return source, (items if source is not None else []), _sorted(errors)
 
 
@@ -194,7 +198,7 @@ def _without_doubtful_quotes(
     spot_spans = {spot: quote_spans(normalized, spot) for spot in spots}
     kept: list[Item] = []
     for item in items:
-        spans = quote_spans(normalized, item.quote)
+        spans = [span for quote in item.quotes for span in quote_spans(normalized, quote)]
         hits = [spot for spot in spots if overlaps(spans, spot_spans[spot])]
         for spot in hits:
             message = f"quotes “{spot}”, a doubtful passage listed in {NOTES_FILE}"
@@ -202,6 +206,23 @@ def _without_doubtful_quotes(
         if not hits:
             kept.append(item)
     return kept
+
+
+def _without_giveaways(
+    state: _SourceState, items: list[Item], errors: list[BankError]
+) -> list[Item]:
+    """Report (and leave out) every item whose prompt gives another item's answer away."""
+    if state.seed_paragraphs is None:
+        return items
+    flagged = set()
+    for item, other, answer in giveaways(items, state.seed_paragraphs):
+        message = (
+            f"gives away the answer of '{other.id}' (“{answer}”), which quotes the same"
+            " paragraph: reword the prompt, or give both the same fact if they test one fact"
+        )
+        errors.append(BankError(item.file, item.id, "prompt", message))
+        flagged.add(item.key)
+    return [item for item in items if item.key not in flagged]
 
 
 def _with_aliases(folder: Path, items: list[Item], errors: list[BankError]) -> list[Item]:
@@ -477,7 +498,7 @@ def _read_item(
         fact=raw["fact"].strip(),
         prompt=prompt,
         explanation=raw["explanation"].strip(),
-        quote=raw["source"]["quote"].strip(),
+        quote=join_quotes(_quotes(raw["source"], [])),
         payload=payload,
         card_front=card["front"].strip()
         if "front" in card
@@ -528,9 +549,9 @@ def _item_issues(
         fact = None
     string("prompt")
     explanation = string("explanation")
-    quote = None
+    quotes = None
     if isinstance(raw.get("source", {}), dict):  # else reported as written wrongly
-        quote = string("source.quote", table=_table(raw, "source"))
+        quotes = _quotes(_table(raw, "source"), issues)
     card = _table(raw, "card")
     string("card.front", required=False, table=card)
     string("card.back", required=False, table=card)
@@ -540,8 +561,12 @@ def _item_issues(
         issues += payload_issues
     if payload and known_type and explanation and _restates(explanation, known_type, payload):
         issues.append(("explanation", "merely restates the answer: say why it is right"))
-    if quote is not None and state.seed_paragraphs is not None:
-        issues += _quote_issues(quote, state)
+    if quotes and payload and known_type in STEPS:
+        issues += _quote_count_issues(quotes, known_type, payload)
+    if quotes and state.seed_paragraphs is not None:
+        for number, quote in enumerate(quotes, 1):
+            label = f"quote {number}: " if len(quotes) > 1 else ""
+            issues += [(name, label + text) for name, text in _quote_issues(quote, state)]
     issues += _cross_issues(item_id, kind, fact, index, file, state)
     return issues, payload
 
@@ -577,6 +602,42 @@ def _cross_issues(
                 )
             )
     return issues
+
+
+def _quotes(table: dict[str, Any], issues: list[Issue]) -> list[str] | None:
+    """Read `source.quote`: one string, or a list of strings (one per pair or step)."""
+    value = table.get("quote")
+    if not isinstance(value, list):
+        quote, message = _required_string(table, "quote")
+        if message:
+            issues.append(("source.quote", message))
+            return None
+        return [quote]
+    if not value:
+        issues.append(("source.quote", "an empty list: give at least one quote"))
+        return None
+    quotes: list[str] = []
+    for number, entry in enumerate(value, 1):
+        if not isinstance(entry, str) or not entry.strip():
+            issues.append(("source.quote", f"quote {number} must be a non-empty string"))
+        else:
+            quotes.append(entry.strip())
+    return quotes if len(quotes) == len(value) else None
+
+
+def _quote_count_issues(quotes: list[str], type_: str, payload: Payload) -> list[Issue]:
+    """Require one quote per pair (matching) or step (ordering), listed in the same order."""
+    noun, count = STEPS[type_], len(payload["pairs" if type_ == "matching" else "items"])
+    if len(quotes) == count:
+        return []
+    what = "a single quote" if len(quotes) == 1 else f"{len(quotes)} quotes"
+    return [
+        (
+            "source.quote",
+            f"{what} for {count} {noun}s: list one quote per {noun}, in the same order"
+            f" (repeat a quote that proves several)",
+        )
+    ]
 
 
 def _quote_issues(quote: str, state: _SourceState) -> list[Issue]:

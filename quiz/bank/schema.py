@@ -19,6 +19,10 @@ from quiz.bank.text import normalize, parse_cloze
 KINDS = ("event", "person", "position", "organization", "concept")
 TYPES = ("mcq", "multi", "true_false", "short", "numeric", "matching", "ordering", "cloze")
 MATCHES = ("exact", "name")
+STEPS = {"matching": "pair", "ordering": "step"}
+"""The types whose `source.quote` is a list: one quote proving each pair or step."""
+QUOTE_SEPARATOR = "\n"
+"""Joins an item's quotes into one text (`Item.quote`, the database's `question.quote`)."""
 SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 
 TYPE_FIELDS: dict[str, tuple[str, ...]] = {
@@ -83,6 +87,11 @@ class Item:
     file: str
 
     @property
+    def quotes(self) -> list[str]:
+        """Return the item's quotes: one, or one per pair or step (repeats left out)."""
+        return split_quotes(self.quote)
+
+    @property
     def key(self) -> str:
         """Return the id namespaced by its source, as stored in the database."""
         return f"{self.source}/{self.id}"
@@ -117,6 +126,20 @@ class BankError:
 
     def __str__(self) -> str:
         return f"{self.file}: {self.item_id or '-'}: {self.field or '-'}: {self.message}"
+
+
+def join_quotes(quotes: list[str]) -> str:
+    """Join an item's quotes into the one text stored, leaving out repeats.
+
+    A single quote is stored as it is, so an item written with one quote keeps
+    its content hash.
+    """
+    return QUOTE_SEPARATOR.join(dict.fromkeys(quotes))
+
+
+def split_quotes(quote: str) -> list[str]:
+    """Split a stored quote text into its quotes (each verbatim from the seed)."""
+    return [part.strip() for part in quote.split(QUOTE_SEPARATOR) if part.strip()]
 
 
 def is_slug(value: str) -> bool:

@@ -69,31 +69,44 @@ def quote_span(paragraph: str, quote: str) -> tuple[int, int] | None:
     return where[start], where[start + len(needle) - 1] + 1
 
 
-def runs(paragraph: str, quotes: list[tuple[int, str]], current: int | None = None) -> list[Run]:
+def runs(
+    paragraph: str,
+    quotes: list[tuple[int, str]],
+    current: int | None = None,
+    anchored: frozenset[int] | None = None,
+) -> list[Run]:
     """Split a paragraph into runs by which quotes cover each stretch.
 
     Args:
         paragraph: the paragraph as written in the seed.
-        quotes: `(question_id, quote)` pairs of the questions quoting it.
+        quotes: `(question_id, quote)` pairs of the questions quoting it; a question
+            may come several times, once per stretch it quotes.
         current: the question read in context, if any.
+        anchored: the questions whose page anchor is in this paragraph (None: all of
+            them); a question quoting several paragraphs has its anchor in the first.
 
     Returns:
         Runs whose texts joined give the paragraph back.
     """
-    spans = {}
+    spans = []  # a question quoting several stretches of the paragraph has several spans
     for question_id, quote in quotes:
         span = quote_span(paragraph, quote)
         if span:
-            spans[question_id] = span
-    cuts = sorted({0, len(paragraph)} | {i for span in spans.values() for i in span})
+            spans.append((question_id, span))
+    cuts = sorted({0, len(paragraph)} | {i for _, span in spans for i in span})
+    first_starts = {}
+    for question_id, (start, _) in spans:
+        if anchored is not None and question_id not in anchored:
+            continue
+        first_starts[question_id] = min(start, first_starts.get(question_id, start))
     result = []
     for start, end in zip(cuts, cuts[1:], strict=False):
-        covering = tuple(q for q, (s, e) in spans.items() if s <= start and end <= e)
+        covering = tuple(dict.fromkeys(q for q, (s, e) in spans if s <= start and end <= e))
         result.append(
             Run(
                 text=paragraph[start:end],
                 quoted_by=covering,
-                anchors=tuple(q for q, (s, _) in spans.items() if s == start),
+                anchors=tuple(q for q, s in first_starts.items() if s == start),
                 current=current in covering,
             )
         )

@@ -108,7 +108,7 @@ def _sync_questions(session, source: Source, items, texts: list[str], report: Sy
         if row is not None and row.content_hash == digest and not row.archived:
             report.unchanged += 1
             # The item is the same, but the seed may have gained or lost a paragraph.
-            position = locate_quote(texts, item.quote)
+            position = locate_quote(texts, item.quotes[0])
             if row.passage_position != position:
                 row.passage_position = position
             continue
@@ -126,7 +126,7 @@ def _sync_questions(session, source: Source, items, texts: list[str], report: Sy
             item.fact,
         )
         row.prompt, row.payload, row.explanation = item.prompt, item.payload, item.explanation
-        row.quote, row.passage_position = item.quote, locate_quote(texts, item.quote)
+        row.quote, row.passage_position = item.quote, locate_quote(texts, item.quotes[0])
         row.card_front, row.card_back = item.card_front, item.card_back
         row.content_hash, row.archived, row.updated_at = digest, False, now
     for row in existing.values():

@@ -4,7 +4,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
 
-from quiz.bank.schema import KINDS, TYPES
+from quiz.bank.schema import KINDS, TYPES, split_quotes
+from quiz.bank.text import normalize
 from quiz.core.passages import paragraph_kind, runs
 from quiz.db import db
 from quiz.models import Passage, Question, Source, Topic, User
@@ -105,22 +106,51 @@ def reader(slug: str, wanted: str, user: User | None) -> ReaderPage:
         current = next((q for q in questions if q.key == wanted or str(q.id) == wanted), None)
         if current is None:
             raise LookupError("That question is not in this source (or was archived).")
-    by_passage: dict[int, list[tuple[int, str]]] = {}
-    for q in questions:
-        if q.passage_position is not None:
-            by_passage.setdefault(q.passage_position, []).append((q.id, q.quote))
+    by_passage = quoted_passages(questions, [p.text for p in passages])
     mastery = {}
     if user is not None:  # the article as a heat map of what this student knows
-        ids = {pos: [qid for qid, _ in quoted] for pos, quoted in by_passage.items()}
+        ids = {
+            pos: list(dict.fromkeys(qid for qid, _ in quoted)) for pos, quoted in by_passage.items()
+        }
         mastery = progress.passage_masteries(user, source.id, ids)
     blocks = [
         {
             "position": p.position,
             "kind": paragraph_kind(p.text, p.position),
-            "runs": runs(p.text, by_passage.get(p.position, []), current.id if current else None),
+            "runs": runs(
+                p.text,
+                by_passage.get(p.position, []),
+                current.id if current else None,
+                frozenset(q.id for q in questions if q.passage_position == p.position),
+            ),
             "count": len(by_passage.get(p.position, [])),
             "mastery": mastery.get(p.position),
         }
         for p in passages
     ]
     return ReaderPage(source, blocks, current, len(questions), bool(mastery))
+
+
+def quoted_passages(questions, texts: list[str]) -> dict[int, list[tuple[int, str]]]:
+    """Map each paragraph's position to the `(question id, quote)` pairs quoting it.
+
+    A question with one quote sits at its `passage_position`; one with several
+    (a matching or ordering item proves each pair or step) is found paragraph by
+    paragraph, so each quote is highlighted where it stands.
+    """
+    normalized: list[str] | None = None
+    by_passage: dict[int, list[tuple[int, str]]] = {}
+    for q in questions:
+        parts = split_quotes(q.quote)
+        if len(parts) == 1:
+            if q.passage_position is not None:
+                by_passage.setdefault(q.passage_position, []).append((q.id, q.quote))
+            continue
+        if normalized is None:  # normalising the article is the costly part: once
+            normalized = [normalize(text) for text in texts]
+        for part in parts:
+            needle = normalize(part)
+            position = next((i for i, text in enumerate(normalized) if needle in text), None)
+            if position is not None:
+                by_passage.setdefault(position, []).append((q.id, part))
+    return by_passage

@@ -7,6 +7,7 @@ from flask import Flask, current_app
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
+from quiz.bank.schema import split_quotes
 from quiz.core.assignments import grade_text
 from quiz.db import MAX_ID
 
@@ -76,6 +77,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(duration)
     app.add_template_filter(grade)
     app.context_processor(sign_in_options)
+    app.add_template_filter(split_quotes, "quotes")
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(recovery.bp)

@@ -64,7 +64,7 @@ ALPHA_ITEMS: list[dict[str, Any]] = [
         "id": "q-short",
         "type": "short",
         "fact": "treaty-cosigner",
-        "prompt": "Who signed the treaty with Alice Smith?",
+        "prompt": "Who co-signed the treaty, according to the article?",
         "answers": ["Bob Jones", "Jones"],
         "match": "name",
     },
@@ -91,6 +91,13 @@ BETA_ITEMS: list[dict[str, Any]] = [
             {"left": "Carol", "right": "third"},
             {"left": "Critics", "right": "paper tiger"},
         ],
+        "source": {
+            "quote": [
+                "The treaty was signed in 1999 by Alice Smith",
+                "names Carol, Dave and Erin",
+                "Critics called it",
+            ]
+        },
     },
     {
         "id": "q-ordering",
@@ -98,12 +105,12 @@ BETA_ITEMS: list[dict[str, Any]] = [
         "fact": "third-paragraph-names",
         "prompt": "Put the names in the order the third paragraph gives them.",
         "items": ["Carol", "Dave", "Erin"],
-        "source": {"quote": "names Carol, Dave and Erin"},
+        "source": {"quote": ["names Carol, Dave and Erin"] * 3},
     },
     {
         "id": "q-cloze",
         "type": "cloze",
-        "fact": "treaty-signing",
+        "fact": "treaty-year",
         "prompt": "Complete the sentence about the treaty.",
         "text": "The treaty was signed in {{1999}} by {{Alice Smith|Smith}}.",
         "card": {"back": "1999, Alice Smith and Bob Jones"},

@@ -44,3 +44,17 @@ def test_a_paragraph_without_quotes_is_one_plain_run():
 )
 def test_paragraph_kind(text, position, kind):
     assert paragraph_kind(text, position) == kind
+
+
+def test_a_question_quoting_two_stretches_is_highlighted_at_both_with_one_anchor():
+    result = runs(PARAGRAPH, [(1, "He said"), (1, "and left.")], current=1)
+    assert "".join(run.text for run in result) == PARAGRAPH
+    covered = [(run.text, run.quoted_by, run.current) for run in result if run.quoted_by]
+    assert covered == [("He said", (1,), True), ("and left.", (1,), True)]
+    assert [run.anchors for run in result if run.anchors] == [(1,)]
+
+
+def test_a_question_anchored_in_another_paragraph_gets_no_anchor_here():
+    result = runs(PARAGRAPH, [(1, "He said"), (2, "and left.")], anchored=frozenset({2}))
+    assert [run.quoted_by for run in result if run.quoted_by] == [(1,), (2,)]
+    assert [run.anchors for run in result if run.anchors] == [(2,)]

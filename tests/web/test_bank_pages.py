@@ -129,3 +129,20 @@ def test_read_in_context_scrolls_to_the_highlighted_passage(page, loaded):
 def test_search_treats_percent_and_underscore_as_text(client, loaded):
     assert "No question matches" in client.get("/bank?q=%25").get_data(as_text=True)
     assert "No question matches" in client.get("/bank?q=_").get_data(as_text=True)
+
+
+def test_read_in_context_marks_every_quote_of_an_ordering_item(app, client, loaded):
+    """An ordering item proves each step with its own quote, in several paragraphs (issue 14)."""
+    key = "china-and-nato/belgrade-long-view-order"
+    question = next(q for q in loaded if q.key == key)
+    quotes = question.quote.split("\n")
+    assert len(quotes) == 4
+    html = client.get(f"/read/china-and-nato?q={key}").get_data(as_text=True)
+    current = "".join(re.findall(r'<mark class="quote current"[^>]*>(.*?)</mark>', html, re.S))
+    flat = " ".join(current.replace("&#39;", "'").replace("’", "'").split())
+    for quote in quotes:
+        assert " ".join(quote.replace("’", "'").split()) in flat
+    assert html.count(f'id="q-{question.id}"') == 1
+    page = client.get(f"/bank?q={quotes[2][:30]}").get_data(as_text=True)
+    for quote in quotes:
+        assert f"<p>“{quote}”</p>".replace("’", "&#39;") in page or f"<p>“{quote}”</p>" in page
