@@ -46,6 +46,7 @@ def init_app(app: Flask) -> None:
     """Register the blueprints and template filters."""
     from quiz import api
     from quiz.web import (
+        account,
         assignments,
         auth,
         authoring,
@@ -64,6 +65,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(grade)
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(account.bp)
     app.register_blueprint(bank.bp)
     app.register_blueprint(study.bp)
     app.register_blueprint(quizzes.bp)

@@ -77,6 +77,10 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField("Your password", validators=[InputRequired()])
+
+
 class StudySettingsForm(FlaskForm):
     new_per_day = IntegerField(
         "New cards a day",
