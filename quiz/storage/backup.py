@@ -81,6 +81,8 @@ def _partial(output: Path) -> Iterator[Path]:
     if not output.parent.is_dir():
         raise StorageError(f"{output.parent}: no such folder.")
     partial = output.with_name(f".{output.name}.partial-{os.getpid()}")
+    # Readable by its owner only: a backup holds password hashes. The tools write into it.
+    os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     try:
         yield partial
         os.replace(partial, output)

@@ -2,11 +2,13 @@
 
 import hashlib
 import json
+import shutil
 from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 
-from flask_migrate import upgrade
-from sqlalchemy import create_engine, inspect, select, text
+from flask_migrate import stamp, upgrade
+from sqlalchemy import create_engine, inspect, make_url, select, text
 from sqlalchemy.pool import NullPool
 
 from quiz import create_app
@@ -14,14 +16,31 @@ from quiz.db import db
 from tests.conftest import PG_URL, make_config
 
 
-@contextmanager
-def migrated_app(tmp_path, url: str | None = None, name: str = "source.db"):
-    """Yield an app on a database built by the migrations (a SQLite file by default)."""
-    url = url or f"sqlite:///{tmp_path / name}"
-    drop_everything(url)
-    app = create_app(make_config(tmp_path, SQLALCHEMY_DATABASE_URI=url))
+def make_template(path: Path) -> Path:
+    """Build a SQLite file by the migrations, once, for migrated_app to copy."""
+    app = create_app(make_config(path.parent, SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}"))
     with app.app_context():
         upgrade()
+        db.engine.dispose()
+    return path
+
+
+@contextmanager
+def migrated_app(tmp_path, url: str | None = None, name: str = "source.db", template=None):
+    """Yield an app on an empty database at this code's migration revision.
+
+    A SQLite file is a copy of `template` (built by the migrations); elsewhere the models
+    build the schema, stamped at the head revision (tests/test_db.py holds both equal).
+    """
+    url = url or f"sqlite:///{tmp_path / name}"
+    drop_everything(url)
+    if url.startswith("sqlite"):
+        shutil.copyfile(template, make_url(url).database)
+    app = create_app(make_config(tmp_path, SQLALCHEMY_DATABASE_URI=url))
+    if not url.startswith("sqlite"):
+        with app.app_context():
+            db.create_all()
+            stamp()
     yield app
     with app.app_context():
         db.session.remove()

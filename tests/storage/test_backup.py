@@ -13,7 +13,7 @@ from quiz.models import CardState, ReviewLog, User
 from quiz.services import study
 from tests.conftest import NOW, PG_URL
 from tests.storage.course import populate
-from tests.storage.helpers import drop_everything, migrated_app, table_sums
+from tests.storage.helpers import drop_everything, table_sums
 
 KINDS = ["native", "portable"]
 
@@ -39,9 +39,9 @@ def emptied(app, url: str) -> None:
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_a_backup_restores_every_row_into_an_empty_database(tmp_path, kind):
+def test_a_backup_restores_every_row_into_an_empty_database(tmp_path, migrated, kind):
     url = suite_url(tmp_path)
-    with migrated_app(tmp_path, url) as app:
+    with migrated(url) as app:
         course = populate(app)
         before = table_sums(url)
         made = backup(app, tmp_path / "quiz.backup", kind)
@@ -50,6 +50,7 @@ def test_a_backup_restores_every_row_into_an_empty_database(tmp_path, kind):
         assert made.output == f"Backup written to {tmp_path / 'quiz.backup'} " + (
             "(portable).\n" if kind == "portable" else f"({native}).\n"
         )
+        assert oct((tmp_path / "quiz.backup").stat().st_mode & 0o777) == "0o600"  # hashes in it
         emptied(app, url)
         restored = run(app, "restore", str(tmp_path / "quiz.backup"))
         assert restored.exit_code == 0, restored.output
@@ -85,9 +86,9 @@ def consistent(url: str, user_id: int) -> int:
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_a_backup_taken_while_reviews_are_written_is_consistent(tmp_path, kind):
+def test_a_backup_taken_while_reviews_are_written_is_consistent(tmp_path, migrated, kind):
     url = suite_url(tmp_path)
-    with migrated_app(tmp_path, url) as app:
+    with migrated(url) as app:
         course = populate(app)
         cards = course["ids"][6:12]
         base = consistent(url, course["ana"].id)
@@ -123,9 +124,9 @@ def test_a_backup_taken_while_reviews_are_written_is_consistent(tmp_path, kind):
     assert base + started <= reviews <= base + len(done)  # the writes done when it began
 
 
-def test_restore_refuses_a_database_that_holds_data_unless_forced(tmp_path):
+def test_restore_refuses_a_database_that_holds_data_unless_forced(tmp_path, migrated):
     url = suite_url(tmp_path)
-    with migrated_app(tmp_path, url) as app:
+    with migrated(url) as app:
         populate(app)
         assert backup(app, tmp_path / "b.zip", "portable").exit_code == 0
         with app.app_context():
@@ -146,12 +147,12 @@ def test_restore_refuses_a_database_that_holds_data_unless_forced(tmp_path):
     assert names == ["Prof Chen", "Ana Lima", "Ben Okafor"]
 
 
-def test_bad_backup_and_restore_arguments_exit_1_and_write_nothing(tmp_path):
+def test_bad_backup_and_restore_arguments_exit_1_and_write_nothing(tmp_path, migrated):
     (tmp_path / "notes.txt").write_text("not a backup")
     with zipfile.ZipFile(tmp_path / "other.zip", "w") as zf:
         zf.writestr("readme.txt", "hello")
     (tmp_path / "taken.db").write_text("keep me")
-    with migrated_app(tmp_path, suite_url(tmp_path)) as app:
+    with migrated(suite_url(tmp_path)) as app:
         cases = [
             (
                 ["restore", str(tmp_path / "missing.db")],
@@ -171,9 +172,9 @@ def test_bad_backup_and_restore_arguments_exit_1_and_write_nothing(tmp_path):
         assert not list(tmp_path.glob(".*partial*"))
 
 
-def test_a_backup_from_another_migration_revision_is_refused(tmp_path):
+def test_a_backup_from_another_migration_revision_is_refused(tmp_path, migrated):
     url = suite_url(tmp_path)
-    with migrated_app(tmp_path, url) as app:
+    with migrated(url) as app:
         assert backup(app, tmp_path / "b.zip", "portable").exit_code == 0
         with zipfile.ZipFile(tmp_path / "b.zip") as zf:
             manifest = json.loads(zf.read("manifest.json"))
@@ -193,3 +194,13 @@ def test_a_backup_from_another_migration_revision_is_refused(tmp_path):
     with engine.connect() as conn:
         assert inspect(conn).get_table_names() == []
     engine.dispose()
+
+
+@pytest.mark.skipif(not PG_URL, reason="needs pg_dump's file, from the PostgreSQL run")
+def test_a_pg_dump_backup_is_refused_by_a_sqlite_database(tmp_path, migrated):
+    with migrated(PG_URL) as app:
+        assert backup(app, tmp_path / "pg.backup", "native").exit_code == 0
+    with migrated(name="empty.db") as app:
+        result = run(app, "restore", str(tmp_path / "pg.backup"))
+    assert result.exit_code == 1
+    assert "pg.backup is a pg_dump backup: it restores into PostgreSQL only." in result.output
