@@ -24,6 +24,9 @@ from quiz.db import db
 from quiz.models import ReviewLog, Role, User
 from quiz.services import accounts, admin, quizzes, resets, study
 from quiz.services.bank_sync import sync_bank
+from quiz.storage import backup as backups
+from quiz.storage.copy import copy_database
+from quiz.storage.tables import StorageError
 
 
 class QuizGroup(AppGroup):
@@ -45,7 +48,38 @@ def main() -> None:
     """
 
 
-main.add_command(db_commands, "db")
+# Flask-Migrate's commands (upgrade, current, ...) and `copy`, without changing its group.
+db_group = AppGroup(
+    "db",
+    help=db_commands.help,
+    params=db_commands.params,
+    callback=db_commands.callback,
+    commands=dict(db_commands.commands),
+)
+main.add_command(db_group, "db")
+
+
+def _report(table: str, rows: int) -> None:
+    click.echo(f"  {table}: {rows} row{'' if rows == 1 else 's'}", err=True)
+
+
+def _fail(error: Exception) -> None:
+    click.echo(f"Error: {error}", err=True)
+    sys.exit(1)
+
+
+@db_group.command("copy")
+@click.option("--to", "to", required=True, help="The empty database to fill (a SQLAlchemy URL).")
+def db_copy(to: str) -> None:
+    """Copy every table of this database into an empty PostgreSQL or SQLite database."""
+    try:
+        counts = copy_database(to, _report)
+    except StorageError as error:
+        _fail(error)
+    click.echo(
+        f"Copied {sum(counts.values())} rows in {len(counts)} tables; "
+        "every table's row count and checksum match."
+    )
 
 
 @main.command("init-secret", with_appcontext=False)
@@ -257,3 +291,29 @@ def attempts_close_overdue() -> None:
     """Close every attempt past its deadline and grace period, grading what was saved."""
     closed = quizzes.close_overdue()
     click.echo(f"{closed} overdue attempt{'' if closed == 1 else 's'} closed.")
+
+
+@main.command("backup")
+@click.option("-o", "--output", required=True, help="The backup file to write (a new name).")
+@click.option(
+    "--portable", is_flag=True, help="A zip of every table that restores into either engine."
+)
+def backup_command(output: str, portable: bool) -> None:
+    """Write a consistent backup of the database, also while the server runs."""
+    try:
+        kind = backups.backup(output, portable)
+    except StorageError as error:
+        _fail(error)
+    click.echo(f"Backup written to {output} ({kind}).")
+
+
+@main.command("restore")
+@click.argument("file")
+@click.option("--force", is_flag=True, help="Replace what the database holds.")
+def restore_command(file: str, force: bool) -> None:
+    """Restore a backup into an empty database (the one DATABASE_URL names)."""
+    try:
+        kind = backups.restore(file, force, _report)
+    except StorageError as error:
+        _fail(error)
+    click.echo(f"Restored {file} ({kind}).")

@@ -28,10 +28,12 @@ def test_help_lists_the_project_commands_only(tmp_path):
     commands = result.stdout.split("Commands:\n")[1].splitlines()
     assert [line.split()[0] for line in commands] == [
         "attempts",
+        "backup",
         "bank",
         "db",
         "fsrs",
         "init-secret",
+        "restore",
         "user",
     ]
     options = result.stdout.split("Options:\n")[1].split("\n\n")[0]

@@ -99,7 +99,7 @@ def test_a_page_that_loses_its_connection_answers_a_503_page(auth, client, kill_
     page = response.get_data(as_text=True)
     assert '<p class="error-code">503</p>' in page
     assert UNAVAILABLE["error"]["message"] in page
-    assert 'href="/auth/password"' not in page  # the page does not read the user again
+    assert 'href="/account/"' not in page  # the page does not read the user again
     assert_no_traceback_logged(caplog)
 
 

@@ -40,6 +40,8 @@ class User(UserMixin, db.Model):
     leech_action: Mapped[str] = mapped_column(String(10), default="tag", server_default="tag")
     fsrs_parameters: Mapped[list | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when the account was deleted: the row stays, anonymised, for the gradebook.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def get_id(self) -> str:
         """Return the login id stored in the session: the user id and session version."""

@@ -62,7 +62,8 @@ def normalize_email(email: str) -> str:
 def check_email(email: str) -> str:
     """Return the normalized address, or raise AccountError if it is not one."""
     email = normalize_email(email)
-    if len(email) > 254 or not EMAIL_RE.match(email):
+    # .invalid is reserved (RFC 2606) and names deleted accounts (quiz/services/deletion.py).
+    if len(email) > 254 or not EMAIL_RE.match(email) or email.endswith(".invalid"):
         raise AccountError("Enter a valid e-mail address, like name@example.org.", "email")
     return email
 

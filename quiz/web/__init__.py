@@ -57,6 +57,7 @@ def init_app(app: Flask) -> None:
     """Register the blueprints and template filters."""
     from quiz import api
     from quiz.web import (
+        account,
         admin,
         assignments,
         auth,
@@ -82,6 +83,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(recovery.bp)
     app.register_blueprint(sso.bp)
+    app.register_blueprint(account.bp)
     app.register_blueprint(bank.bp)
     app.register_blueprint(study.bp)
     app.register_blueprint(quizzes.bp)

@@ -89,6 +89,10 @@ class ResetPasswordForm(FlaskForm):
     )
 
 
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField("Your password", validators=[InputRequired()])
+
+
 class StudySettingsForm(FlaskForm):
     new_per_day = IntegerField(
         "New cards a day",

@@ -170,6 +170,8 @@ def student_pages(w: dict) -> list[str]:
         f"/attempts/{done}/result",
         "/assignments/",
         "/auth/password",
+        "/account/",
+        "/account/data.zip",
         "/help/mastery",
         "/api/v1/me",
         f"/api/v1/study/next?source={SOURCE}",
