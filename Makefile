@@ -16,6 +16,11 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	@touch $@
 
+# Test-only: Anki's own backend (AGPL) checks the .apkg exports; never a runtime dependency.
+$(VENV)/.anki-oracle: pyproject.toml | $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[anki-oracle]'
+	@touch $@
+
 # Create or migrate the SQLite database in instance/, load the question bank, serve on 127.0.0.1:$(PORT).
 # Over plain HTTP on localhost the cookie cannot be Secure; behind TLS set QUIZ_SESSION_COOKIE_SECURE=1.
 run: $(VENV)/.installed
@@ -34,10 +39,10 @@ test: lint test-sqlite
 	@if [ -n "$$QUIZ_TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
 	else echo "PostgreSQL run skipped: set QUIZ_TEST_DATABASE_URL=$(PG_TEST_URL) to run the suite there too"; fi
 
-test-sqlite: $(VENV)/.installed
+test-sqlite: $(VENV)/.installed $(VENV)/.anki-oracle
 	env -u QUIZ_TEST_DATABASE_URL $(BIN)/pytest
 
-test-postgres: $(VENV)/.installed
+test-postgres: $(VENV)/.installed $(VENV)/.anki-oracle
 	QUIZ_TEST_DATABASE_URL=$${QUIZ_TEST_DATABASE_URL:-$(PG_TEST_URL)} $(BIN)/pytest
 
 # Not part of make test: speed is measured here, never asserted in a test.

@@ -22,6 +22,7 @@ from quiz.bank.validate import main as validate_main
 from quiz.config import ROOT, instance_path
 from quiz.db import db
 from quiz.models import ReviewLog, Role, User
+from quiz.questions_cli import questions as questions_group
 from quiz.services import accounts, quizzes, study
 from quiz.services.bank_sync import sync_bank
 
@@ -46,6 +47,7 @@ def main() -> None:
 
 
 main.add_command(db_commands, "db")
+main.add_command(questions_group, "questions")
 
 
 @main.command("init-secret", with_appcontext=False)
