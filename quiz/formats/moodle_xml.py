@@ -315,7 +315,7 @@ def _read(kind: str, element: ET.Element, name: str, number: int) -> Draft | Ski
     elif kind in ("cloze", "multianswer"):
         return _cloze(draft)
     else:
-        raise ValueError(f"the question type '{kind}' has no equivalent here")
+        return Skipped(number, name, f"a {kind or 'untyped'} question: no equivalent here")
     return draft
 
 

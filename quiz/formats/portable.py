@@ -15,9 +15,7 @@ from typing import Any
 
 QUOTE_LEAD = "From the article:"
 META_LEAD = "quiz-meta:"
-_QUOTE = re.compile(
-    r"(?:^|\n)\s*" + re.escape(QUOTE_LEAD) + r"\s*[“\"](?P<quote>.*)[”\"]\s*$", re.S
-)
+_QUOTE = re.compile(r"(?:^|\s)" + re.escape(QUOTE_LEAD) + r"\s*[“\"](?P<quote>.*)[”\"]\s*$", re.S)
 _TAG = re.compile(r"<[^>]*>")
 _BREAK = re.compile(r"<\s*br\s*/?\s*>", re.I)
 _BLOCK_END = re.compile(r"<\s*/\s*(p|div|li|h[1-6]|blockquote)\s*>", re.I)

@@ -283,10 +283,14 @@ def import_questions(
         topic = _category_topic(draft.category, names) if draft.category else None
         topic = topic or fallback
         if topic is None:
-            named = f"category '{draft.category}' is" if draft.category else "no category is"
+            named = (
+                f"the category '{draft.category}' is not a topic of the article"
+                if draft.category
+                else "no category names a topic"
+            )
             errors.append(
-                f"{filename}:{where}: topic: {named} a topic of the article; name one of "
-                f"{', '.join(slugs)} (or choose a topic for the whole file)"
+                f"{filename}:{where}: topic: {named}; use one of {', '.join(slugs)}, "
+                "or choose a topic for the whole file"
             )
             continue
         payload, problems = _check(draft, topic, passages)
