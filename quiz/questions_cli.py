@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 import click
+from flask.cli import AppGroup
 from sqlalchemy import select
 
 from quiz.db import db
@@ -12,7 +13,7 @@ from quiz.models import User
 from quiz.services import accounts, interchange
 
 
-@click.group("questions")
+@click.group("questions", cls=AppGroup)
 def questions() -> None:
     """Export questions to other apps, or import a file into an instructor's questions."""
 

@@ -60,8 +60,9 @@ CLOZE_MODEL = genanki.Model(
 )
 
 
-def _html(text: str) -> str:
-    return html.escape(text.strip(), quote=False).replace("\n", "<br>")
+def _html(text: str, strip: bool = True) -> str:
+    text = text.strip() if strip else text
+    return html.escape(text, quote=False).replace("\n", "<br>")
 
 
 def _deck_id(name: str) -> int:
@@ -74,10 +75,11 @@ def anki_cloze(text: str) -> str:
     parts, last = [], 0
     for number, match in enumerate(_BLANK.finditer(text), 1):
         shown = match.group(1).split("|")[0].strip()
-        parts += [_html(text[last : match.start()]), f"{{{{c{number}::{_html(shown)}}}}}"]
+        literal = _html(text[last : match.start()], strip=False)
+        parts += [literal, f"{{{{c{number}::{_html(shown)}}}}}"]
         last = match.end()
-    parts.append(_html(text[last:]))
-    return "".join(parts)
+    parts.append(_html(text[last:], strip=False))
+    return "".join(parts).strip()
 
 
 def note(q: Question) -> genanki.Note:
