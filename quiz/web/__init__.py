@@ -52,6 +52,7 @@ def init_app(app: Flask) -> None:
         bank,
         dashboard,
         help,
+        interchange,
         main,
         quizzes,
         study,
@@ -70,6 +71,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(assignments.bp)
     app.register_blueprint(teach.bp)
     app.register_blueprint(authoring.bp)
+    app.register_blueprint(interchange.bp)
     app.register_blueprint(help.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(api.bp)
