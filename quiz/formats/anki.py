@@ -98,8 +98,13 @@ def note(q: Question) -> genanki.Note:
     return genanki.Note(model=QUESTION_MODEL, fields=fields, guid=guid, tags=tags)
 
 
-def export(questions: list[Question]) -> bytes:
+def export(questions: list[Question], timestamp: float | None = None) -> bytes:
     """Write questions as an Anki package: one note each, a subdeck per topic.
+
+    Args:
+        questions: The questions, in the order to write them.
+        timestamp: The notes' modification time (default now); Anki replaces a note it
+            has only with a newer one.
 
     Returns:
         The .apkg file's bytes.
@@ -113,7 +118,7 @@ def export(questions: list[Question]) -> bytes:
     handle, path = tempfile.mkstemp(suffix=".apkg")
     os.close(handle)
     try:
-        genanki.Package(list(decks.values())).write_to_file(path)
+        genanki.Package(list(decks.values())).write_to_file(path, timestamp=timestamp)
         with open(path, "rb") as written:
             return written.read()
     finally:

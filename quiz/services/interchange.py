@@ -24,7 +24,7 @@ from quiz.inputs import text_problem
 from quiz.models import Passage, Source, Topic, User
 from quiz.models import Question as QuestionRow
 
-MAX_IMPORT_BYTES = 2_000_000
+MAX_IMPORT_BYTES = 1_000_000  # the pages' MAX_CONTENT_LENGTH too
 MAX_IMPORT_QUESTIONS = 1000
 LIMITS = {"prompt": 2000, "explanation": 4000, "quote": 2000}
 DEFAULT_KIND, DEFAULT_DIFFICULTY = "concept", 2

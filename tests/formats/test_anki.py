@@ -96,12 +96,13 @@ def test_cloze_blanks_become_anki_clozes_and_text_is_escaped(collection, tmp_pat
 
 
 def test_importing_the_same_export_twice_adds_nothing_and_a_new_one_updates(collection, tmp_path):
-    data = apkg.export(questions())
+    data = apkg.export(questions(), timestamp=1_700_000_000)
     import_into(collection, tmp_path, data, "first.apkg")
     again = import_into(collection, tmp_path, data, "second.apkg")
     assert (len(again.new), len(again.duplicate)) == (0, len(PAYLOADS))
     edited = [replace(q, card_back="A new back") if q.type == "mcq" else q for q in questions()]
-    third = import_into(collection, tmp_path, apkg.export(edited), "third.apkg")
+    later = apkg.export(edited, timestamp=1_700_000_060)  # Anki keeps the newer note
+    third = import_into(collection, tmp_path, later, "third.apkg")
     assert len(third.new) == 0
     assert collection.note_count() == len(PAYLOADS)
     mcq = collection.get_note(collection.find_notes("tag:type::mcq")[0])
