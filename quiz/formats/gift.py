@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 
+from quiz.bank.schema import format_number
 from quiz.formats.portable import (
     Draft,
     FormatError,
@@ -106,7 +107,7 @@ def _answers(q: Question) -> str:
     if q.type == "short":
         return " ".join("=" + escape(a) for a in p["answers"])
     if q.type == "numeric":
-        return f"#{p['answer']:g}:{p['tolerance']:g}"
+        return f"#{format_number(p['answer'])}:{format_number(p['tolerance'])}"
     return " ".join(f"={escape(left)} -> {escape(right)}" for left, right in p["pairs"])
 
 

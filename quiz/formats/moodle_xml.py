@@ -22,6 +22,7 @@ from xml.etree import ElementTree as ET
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
+from quiz.bank.schema import format_number
 from quiz.formats.portable import (
     Draft,
     FormatError,
@@ -147,8 +148,8 @@ def _short(element: ET.Element, p: dict[str, Any]) -> None:
 
 
 def _numeric(element: ET.Element, p: dict[str, Any]) -> None:
-    answer = _answer(element, "100", f"{p['answer']:g}", "moodle_auto_format")
-    ET.SubElement(answer, "tolerance").text = f"{p['tolerance']:g}"
+    answer = _answer(element, "100", format_number(p["answer"]), "moodle_auto_format")
+    ET.SubElement(answer, "tolerance").text = format_number(p["tolerance"])
     if p.get("unit"):
         unit = ET.SubElement(ET.SubElement(element, "units"), "unit")
         ET.SubElement(unit, "multiplier").text = "1"

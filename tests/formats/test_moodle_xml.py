@@ -124,3 +124,17 @@ def test_an_entity_without_a_dtd_is_refused():
     with pytest.raises(FormatError) as refused:
         moodle_xml.parse(data)
     assert "undefined entity" in refused.value.problems[0].message
+
+
+def test_every_number_survives_the_round_trip_exactly():
+    from quiz.formats import gift
+    from tests.formats.test_gift import question
+
+    numbers = [(1234567, 0.5), (0.000123, 0.00001), (1999, 0), (-40.25, 1)]
+    questions = [
+        question("numeric", {"answer": a, "tolerance": t, "unit": None}) for a, t in numbers
+    ]
+    again_xml = moodle_xml.parse(moodle_xml.export(questions)).drafts
+    again_gift = gift.parse(gift.export(questions)[0]).drafts
+    for drafts in (again_xml, again_gift):
+        assert [(d.raw["answer"], d.raw["tolerance"]) for d in drafts] == numbers
