@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import genanki
 import pytest
 from sqlalchemy import func, select
 
@@ -271,3 +272,32 @@ def test_a_topic_chosen_for_the_file_takes_questions_without_a_category(app, art
         rows = owned(owner)
         assert {row.topic_id for row in rows} == {topics["second-things"]}
         assert grade(rows[0].type, rows[0].payload, "the capital of belgium").score == 1.0
+
+
+def test_the_banks_anki_deck_has_one_note_per_question_and_a_card_per_blank(app, tmp_path):
+    collection_module = pytest.importorskip(
+        "anki.collection", reason="Anki's backend is missing: pip install -e '.[anki-oracle]'"
+    )
+    load_bank(app)
+    with app.app_context():
+        originals = interchange.questions_of(source=SOURCE)
+        path = tmp_path / "bank.apkg"
+        path.write_bytes(interchange.export("apkg", originals).data)
+    collection = collection_module.Collection(str(tmp_path / "collection.anki2"))
+    try:
+        request = collection_module.ImportAnkiPackageRequest(
+            package_path=str(path), options=collection_module.ImportAnkiPackageOptions()
+        )
+        assert len(collection.import_anki_package(request).log.new) == len(originals)
+        expected = {q.key: len(q.payload["blanks"]) if q.type == "cloze" else 1 for q in originals}
+        guids = {genanki.guid_for(key): key for key in expected}
+        cards = {
+            guids[collection.get_note(note_id).guid]: len(collection.get_note(note_id).cards())
+            for note_id in collection.find_notes("")
+        }
+        assert cards == expected
+        assert max(expected.values()) > 1  # some cloze has several blanks
+        again = collection.import_anki_package(request).log
+        assert (len(again.new), collection.note_count()) == (0, len(originals))
+    finally:
+        collection.close()
