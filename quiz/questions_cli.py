@@ -10,7 +10,7 @@ from sqlalchemy import select
 from quiz.db import db
 from quiz.formats import EXTENSIONS, FORMATS, IMPORT_FORMATS
 from quiz.models import User
-from quiz.services import accounts, interchange
+from quiz.services import accounts, question_export, question_import
 
 
 @click.group("questions", cls=AppGroup)
@@ -40,13 +40,13 @@ def export_command(fmt: str, source: str | None, topic: str | None, owner: str |
         click.echo("Error: give either --source (and maybe --topic) or --owner.", err=True)
         sys.exit(2)
     try:
-        chosen = interchange.questions_of(
+        chosen = question_export.questions_of(
             source=source, topic=topic, owner=_user(owner) if owner else None
         )
     except LookupError as error:
         click.echo(f"Error: {error}", err=True)
         sys.exit(1)
-    result = interchange.export(fmt, chosen)
+    result = question_export.export(fmt, chosen)
     Path(output).write_bytes(result.data)
     for left_out in result.not_exported:
         click.echo(f"Not exported (no {fmt} equivalent): {left_out}", err=True)
@@ -70,10 +70,10 @@ def import_command(file: str, owner: str, fmt: str | None, topic: str | None, dr
         sys.exit(2)
     user = _user(owner)
     try:
-        report = interchange.import_questions(
+        report = question_import.import_questions(
             user, path.name, path.read_bytes(), fmt, dry_run=dry_run, topic_slug=topic
         )
-    except interchange.ImportRefused as refused:
+    except question_import.ImportRefused as refused:
         for error in refused.errors:
             click.echo(error, err=True)
         click.echo("0 imported, nothing written.", err=True)

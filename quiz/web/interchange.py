@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from quiz.db import db
 from quiz.formats import EXTENSIONS, FORMATS, IMPORT_FORMATS
 from quiz.models import Source, Topic
-from quiz.services import interchange
+from quiz.services import question_export, question_import
 from quiz.web.forms import ImportForm
 from quiz.web.teach import instructor_required
 
@@ -25,12 +25,12 @@ FORMAT_LABELS = {
 }
 
 
-def _download(result: interchange.Export, fmt: str, stem: str):
+def _download(result: question_export.Export, fmt: str, stem: str):
     response = send_file(
         io.BytesIO(result.data),
-        mimetype=interchange.MIMETYPE[fmt],
+        mimetype=question_export.MIMETYPE[fmt],
         as_attachment=True,
-        download_name=stem + interchange.SUFFIX[fmt],
+        download_name=stem + question_export.SUFFIX[fmt],
     )
     if result.not_exported:  # shown by a page that asks; the file itself lists them too
         response.headers["X-Not-Exported"] = str(len(result.not_exported))
@@ -43,11 +43,11 @@ def deck_for_anki(slug: str):
     """Download a source's flashcards (or one topic's) as an Anki deck."""
     topic = request.args.get("topic") or None
     try:
-        chosen = interchange.questions_of(source=slug, topic=topic)
+        chosen = question_export.questions_of(source=slug, topic=topic)
     except LookupError:
         abort(404, description="There is no such deck.")
     stem = f"{slug}-{topic}" if topic else slug
-    return _download(interchange.export("apkg", chosen), "apkg", stem)
+    return _download(question_export.export("apkg", chosen), "apkg", stem)
 
 
 @bp.get("/teach/questions/export/<fmt>")
@@ -56,8 +56,8 @@ def export_mine(fmt: str):
     """Download the instructor's own questions in one format."""
     if fmt not in FORMATS:
         abort(404, description="There is no such format.")
-    chosen = interchange.questions_of(owner=current_user._get_current_object())
-    return _download(interchange.export(fmt, chosen), fmt, "my-questions")
+    chosen = question_export.questions_of(owner=current_user._get_current_object())
+    return _download(question_export.export(fmt, chosen), fmt, "my-questions")
 
 
 def _form() -> ImportForm:
@@ -85,7 +85,7 @@ def _upload(form: ImportForm) -> tuple[str, bytes, str | None]:
     upload = form.file.data
     if upload and upload.filename:
         name = upload.filename.replace("\\", "/").rsplit("/", 1)[-1][:100] or "upload"
-        return name, upload.read(interchange.MAX_IMPORT_BYTES + 1), form.format.data or None
+        return name, upload.read(question_import.MAX_IMPORT_BYTES + 1), form.format.data or None
     if (form.pasted.data or "").strip():
         return "pasted text", form.pasted.data.encode(), form.format.data or "quizlet"
     return "", b"", None
@@ -107,7 +107,7 @@ def import_mine():
         else:
             confirm = request.form.get("action") == "import"
             try:
-                report = interchange.import_questions(
+                report = question_import.import_questions(
                     current_user._get_current_object(),
                     name,
                     data,
@@ -115,7 +115,7 @@ def import_mine():
                     dry_run=not confirm,
                     topic_slug=form.topic.data or None,
                 )
-            except interchange.ImportRefused as refused:
+            except question_import.ImportRefused as refused:
                 errors = refused.errors
             else:
                 if confirm:

@@ -10,7 +10,7 @@ from quiz.core.grading import grade
 from quiz.db import db
 from quiz.formats import gift
 from quiz.models import Question, Role
-from quiz.services import interchange
+from quiz.services import question_export, question_import
 from tests.conftest import load_bank, make_article, make_user
 
 SOURCE = "china-and-nato"
@@ -49,9 +49,9 @@ def test_bank_round_trips_keep_every_item_and_its_right_answer(app):
 def round_trip(app, fmt, types):
     owner = make_user(app, role=Role.INSTRUCTOR)
     with app.app_context():
-        originals = interchange.questions_of(source=SOURCE)
-        exported = interchange.export(fmt, originals)
-        report = interchange.import_questions(owner, f"bank.{fmt}", exported.data, fmt)
+        originals = question_export.questions_of(source=SOURCE)
+        exported = question_export.export(fmt, originals)
+        report = question_import.import_questions(owner, f"bank.{fmt}", exported.data, fmt)
         held = [q for q in originals if types is None or q.type in types]
         rows = owned(owner)
         assert report.summary == f"{len(held)} imported, 0 skipped"
@@ -82,7 +82,7 @@ DTD = "refused: the file declares a DTD, which may define entities; remove the <
 def import_file(app, owner, name: str, data: bytes | None = None, fmt: str = "gift", **kw):
     with app.app_context():
         data = (FIXTURES / name).read_bytes() if data is None else data
-        return interchange.import_questions(owner, name, data, fmt, **kw)
+        return question_import.import_questions(owner, name, data, fmt, **kw)
 
 
 def count_questions(app) -> int:
@@ -189,7 +189,7 @@ BROKEN = (  # (file, format, every error it reports)
 def test_broken_and_hostile_files_write_nothing(app, article):
     _, owner = article
     for name, fmt, errors in BROKEN:
-        with pytest.raises(interchange.ImportRefused) as refused:
+        with pytest.raises(question_import.ImportRefused) as refused:
             import_file(app, owner, name, fmt=fmt)
         assert refused.value.errors == errors
     assert count_questions(app) == 0
@@ -239,7 +239,7 @@ REFUSED = (  # (file text, the one error it reports)
 def test_bank_rules_refuse_a_question_and_nothing_is_written(app, article):
     _, owner = article
     for text, error in REFUSED:
-        with pytest.raises(interchange.ImportRefused) as refused:
+        with pytest.raises(question_import.ImportRefused) as refused:
             import_file(app, owner, "x.gift", text.encode())
         assert refused.value.errors == [error]
     assert count_questions(app) == 0
@@ -247,7 +247,7 @@ def test_bank_rules_refuse_a_question_and_nothing_is_written(app, article):
 
 def test_file_too_large_or_not_utf8_is_refused(app, article):
     _, owner = article
-    too_big = b"// x\n" * (interchange.MAX_IMPORT_BYTES // 5 + 1)
+    too_big = b"// x\n" * (question_import.MAX_IMPORT_BYTES // 5 + 1)
     for data, error in [
         (too_big, "x.gift:1: the file is larger than 1 MB; split it"),
         (
@@ -255,7 +255,7 @@ def test_file_too_large_or_not_utf8_is_refused(app, article):
             "x.gift:5: not UTF-8 text; save the file as UTF-8",
         ),
     ]:
-        with pytest.raises(interchange.ImportRefused) as refused:
+        with pytest.raises(question_import.ImportRefused) as refused:
             import_file(app, owner, "x.gift", data)
         assert refused.value.errors == [error]
     assert count_questions(app) == 0
@@ -280,9 +280,9 @@ def test_the_banks_anki_deck_has_one_note_per_question_and_a_card_per_blank(app,
     )
     load_bank(app)
     with app.app_context():
-        originals = interchange.questions_of(source=SOURCE)
+        originals = question_export.questions_of(source=SOURCE)
         path = tmp_path / "bank.apkg"
-        path.write_bytes(interchange.export("apkg", originals).data)
+        path.write_bytes(question_export.export("apkg", originals).data)
     collection = collection_module.Collection(str(tmp_path / "collection.anki2"))
     try:
         request = collection_module.ImportAnkiPackageRequest(
