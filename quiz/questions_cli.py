@@ -8,7 +8,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from quiz.db import db
-from quiz.formats import EXTENSIONS, FORMATS, IMPORT_FORMATS
+from quiz.formats import FORMATS, IMPORT_FORMATS, guess_format
 from quiz.models import User
 from quiz.services import accounts, question_export, question_import
 
@@ -64,14 +64,15 @@ def export_command(fmt: str, source: str | None, topic: str | None, owner: str |
 def import_command(file: str, owner: str, fmt: str | None, topic: str | None, dry_run: bool):
     """Import a file into an instructor's own questions: all of it, or nothing on any error."""
     path = Path(file)
-    fmt = fmt or EXTENSIONS.get(path.suffix.lower())
+    data = path.read_bytes()
+    fmt = fmt or guess_format(path.name, data)
     if fmt not in IMPORT_FORMATS:
         click.echo(f"Error: cannot tell the format of {path.name}; give --format.", err=True)
         sys.exit(2)
     user = _user(owner)
     try:
         report = question_import.import_questions(
-            user, path.name, path.read_bytes(), fmt, dry_run=dry_run, topic_slug=topic
+            user, path.name, data, fmt, dry_run=dry_run, topic_slug=topic
         )
     except question_import.ImportRefused as refused:
         for error in refused.errors:

@@ -120,3 +120,14 @@ def test_export_needs_either_a_source_or_an_owner(runner, args):
     result = runner.invoke(main, ["questions", "export", *args])
     assert result.exit_code == 2
     assert result.stderr == "Error: give either --source (and maybe --topic) or --owner.\n"
+
+
+def test_a_txt_file_of_quizlet_cards_is_read_as_quizlet(app, runner, instructor, tmp_path):
+    cards = tmp_path / "cards.txt"
+    cards.write_text("Brussels\tThe capital of Belgium\n")
+    args = ["questions", "import", str(cards), "--owner", "prof@example.org"]
+    result = runner.invoke(main, [*args, "--topic", "first-things"])
+    assert result.stdout.splitlines() == [
+        "cards.txt:1: imported short in First things",
+        "1 imported, 0 skipped",
+    ]

@@ -286,7 +286,7 @@ class QuestionForm(FlaskForm):
 class ImportForm(FlaskForm):
     """A file (or pasted Quizlet text) to import into an instructor's questions."""
 
-    file = FileField("A file: GIFT (.gift or .txt), Moodle XML (.xml) or CSV (.csv)")
+    file = FileField("A file: GIFT (.gift, .txt), Moodle XML (.xml), CSV (.csv) or Quizlet (.txt)")
     pasted = TextAreaField(
         "Or paste Quizlet-style text: one card per line, the term, a tab, its definition",
         validators=[Optional(), Length(max=1_000_000)],

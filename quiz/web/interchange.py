@@ -8,7 +8,7 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from quiz.db import db
-from quiz.formats import EXTENSIONS, FORMATS, IMPORT_FORMATS
+from quiz.formats import FORMATS, IMPORT_FORMATS, guess_format
 from quiz.models import Source, Topic
 from quiz.services import question_export, question_import
 from quiz.web.forms import ImportForm
@@ -99,7 +99,7 @@ def import_mine():
     errors, report, content, fmt, name = [], None, None, None, ""
     if form.validate_on_submit():
         name, data, fmt = _upload(form)
-        fmt = fmt or EXTENSIONS.get("." + name.rsplit(".", 1)[-1].lower())
+        fmt = fmt or guess_format(name, data)
         if not data:
             errors = ["file: choose a file, or paste Quizlet-style text."]
         elif fmt not in IMPORT_FORMATS:
