@@ -22,6 +22,7 @@ from quiz.bank.validate import main as validate_main
 from quiz.config import ROOT, instance_path
 from quiz.db import db
 from quiz.models import ReviewLog, Role, User
+from quiz.questions_cli import questions as questions_group
 from quiz.services import accounts, admin, quizzes, resets, study
 from quiz.services.bank_sync import sync_bank
 from quiz.storage import backup as backups
@@ -80,6 +81,9 @@ def db_copy(to: str) -> None:
         f"Copied {sum(counts.values())} rows in {len(counts)} tables; "
         "every table's row count and checksum match."
     )
+
+
+main.add_command(questions_group, "questions")
 
 
 @main.command("init-secret", with_appcontext=False)

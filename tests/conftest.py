@@ -441,3 +441,32 @@ def mail_app(tmp_path, monkeypatch, mailbox):
     )
     with app_for(config) as app:
         yield app
+
+
+ARTICLE = "The treaty was signed in Brussels in 1949. Brussels is the capital of Belgium."
+
+
+def make_article(app) -> dict[str, int]:
+    """Insert a small source ("test-article") with two topics; return the topic ids by slug.
+
+    Its one paragraph is `ARTICLE`; the topics are "first-things" ("First things") and
+    "second-things" ("Second things").
+    """
+    from quiz.models import Passage, Source, Topic
+
+    with app.app_context():
+        source = Source(
+            slug="test-article", title="Test article", citation="Test", seed_sha256="0" * 64
+        )
+        db.session.add(source)
+        db.session.flush()
+        db.session.add(Passage(source_id=source.id, position=0, text=ARTICLE))
+        topics = [
+            Topic(source_id=source.id, slug=slug, title=title, summary="", position=n)
+            for n, (slug, title) in enumerate(
+                [("first-things", "First things"), ("second-things", "Second things")]
+            )
+        ]
+        db.session.add_all(topics)
+        db.session.commit()
+        return {topic.slug: topic.id for topic in topics}

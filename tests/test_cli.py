@@ -34,6 +34,7 @@ def test_help_lists_the_project_commands_only(tmp_path):
         "fsrs",
         "init-secret",
         "restore",
+        "questions",
         "user",
     ]
     options = result.stdout.split("Options:\n")[1].split("\n\n")[0]

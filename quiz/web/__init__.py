@@ -65,6 +65,7 @@ def init_app(app: Flask) -> None:
         bank,
         dashboard,
         help,
+        interchange,
         main,
         quizzes,
         recovery,
@@ -90,6 +91,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(assignments.bp)
     app.register_blueprint(teach.bp)
     app.register_blueprint(authoring.bp)
+    app.register_blueprint(interchange.bp)
     app.register_blueprint(help.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(admin.bp)

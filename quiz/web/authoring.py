@@ -11,6 +11,7 @@ from quiz.core.quizbuild import layout
 from quiz.db import db
 from quiz.models import Question, Source, Topic
 from quiz.services import authoring
+from quiz.web import interchange
 from quiz.web.forms import QuestionForm, SelectChoice
 from quiz.web.quizzes import TYPE_LABELS
 from quiz.web.teach import instructor_required
@@ -45,7 +46,12 @@ def questions():
         )
         .order_by(Question.updated_at.desc())
     ).all()
-    return render_template("teach/questions.html", questions=rows, type_labels=TYPE_LABELS)
+    return render_template(
+        "teach/questions.html",
+        questions=rows,
+        type_labels=TYPE_LABELS,
+        export_formats=interchange.FORMAT_LABELS,
+    )
 
 
 def _form(obj=None) -> QuestionForm:

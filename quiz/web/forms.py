@@ -3,6 +3,7 @@
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -296,3 +297,16 @@ class QuestionForm(FlaskForm):
         validators=[InputRequired(), Length(max=2000)],
         render_kw={"rows": 2},
     )
+
+
+class ImportForm(FlaskForm):
+    """A file (or pasted Quizlet text) to import into an instructor's questions."""
+
+    file = FileField("A file: GIFT (.gift, .txt), Moodle XML (.xml), CSV (.csv) or Quizlet (.txt)")
+    pasted = TextAreaField(
+        "Or paste Quizlet-style text: one card per line, the term, a tab, its definition",
+        validators=[Optional(), Length(max=1_000_000)],
+        render_kw={"rows": 4},
+    )
+    format = SelectField("Format")
+    topic = SelectField("Topic for questions whose file names none")
