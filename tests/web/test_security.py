@@ -66,6 +66,7 @@ def _explode():
     raise RuntimeError("secret detail: SELECT password_hash FROM user")
 
 
+@pytest.mark.server_error
 @pytest.mark.parametrize("path", ["/boom", "/api/v1/boom"])
 def test_server_error_shows_no_traceback_or_sql(tmp_path, monkeypatch, path):
     monkeypatch.setenv("QUIZ_INSTANCE_PATH", str(tmp_path))
