@@ -51,6 +51,12 @@ class Request(BaseModel):
     hints: ClassVar[dict[str, Hint]] = {}
 
 
+class Query(Request):
+    """A query string's parameters; others it may carry (a cache buster) are ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
 class Response(BaseModel):
     """A response's fields, exactly: a key the model does not declare fails the contract test."""
 
@@ -97,7 +103,7 @@ def parse_body(model: type[Model], hint: str) -> Model:
         raise refusal(model, error) from None
 
 
-def parse_query(model: type[Model]) -> Model:
+def parse_query(model: type[Query]) -> Query:
     """Return the query string read with `model` (the first value of each name)."""
     try:
         return model.model_validate(request.args.to_dict())
@@ -111,7 +117,7 @@ class Operation:
 
     summary: str
     body: type[Request] | None
-    query: type[Request] | None
+    query: type[Query] | None
     ok: type[Response]
     status: int
     errors: tuple[int, ...]
@@ -121,7 +127,7 @@ def operation(
     ok: type[Response],
     *,
     body: type[Request] | None = None,
-    query: type[Request] | None = None,
+    query: type[Query] | None = None,
     status: int = 200,
     errors: tuple[int, ...] = (),
 ) -> Callable:

@@ -11,7 +11,7 @@ from zoneinfo import available_timezones
 
 from pydantic import Field
 
-from quiz.api.contract import Hint, Request, Response, integer
+from quiz.api.contract import Hint, Query, Request, Response, integer
 from quiz.bank.schema import KINDS, TYPES
 from quiz.core.quizbuild import COUNT_RANGE
 from quiz.db import MAX_ID
@@ -27,12 +27,11 @@ Slug = Annotated[str, Field(min_length=1, max_length=200, pattern=TEXT)]
 SOURCE = Field(examples=["china-and-nato"])
 Whole = integer(0, MAX_ID)
 WHOLE = Hint(f"use a whole number from 0 to {MAX_ID:,}.")
-TEXT_HINT = Hint("send text.")
 FLAG = Hint("send true or false.")
 LOW, HIGH = COUNT_RANGE
 DEFAULT_COUNT = 10
 Timezone = Literal[tuple(sorted(available_timezones()))]
-ISO_TIME = Annotated[str, Field(description="An ISO 8601 date and time.")]
+IsoTime = Annotated[str, Field(description="An ISO 8601 date and time.")]
 
 
 # Requests
@@ -50,7 +49,7 @@ class MeChanges(Request):
     timezone: Timezone = None
 
 
-class DeckQuery(Request):
+class DeckQuery(Query):
     """A deck: a source's slug and, optionally, one of its topics."""
 
     hints: ClassVar[dict[str, Hint]] = {
@@ -136,9 +135,9 @@ class UserOut(Response):
 class AttemptOut(Response):
     id: int
     state: Literal["in_progress", "finished"]
-    started_at: ISO_TIME
-    deadline: ISO_TIME | None
-    finished_at: ISO_TIME | None
+    started_at: IsoTime
+    deadline: IsoTime | None
+    finished_at: IsoTime | None
     questions: int
     score: float | None
     max_score: float
@@ -167,7 +166,7 @@ class QuestionOut(Response):
 
 class AnswerSaved(Response):
     sequence: int
-    saved_at: ISO_TIME
+    saved_at: IsoTime
 
 
 class ResultQuestion(Response):
@@ -194,8 +193,8 @@ class MemoryOut(Response):
     step: int | None
     stability: float | None
     difficulty: float | None
-    due: ISO_TIME | None
-    last_review: ISO_TIME | None
+    due: IsoTime | None
+    last_review: IsoTime | None
     reps: int
     lapses: int
     version: int
@@ -210,7 +209,7 @@ class CardBack(Response):
 
 class Interval(Response):
     label: str
-    due: ISO_TIME
+    due: IsoTime
 
 
 class CardOut(Response):
@@ -235,7 +234,7 @@ class NextOut(Response):
     card: CardOut | None
     remaining: Remaining
     done_today: int
-    next_learning: ISO_TIME | None
+    next_learning: IsoTime | None
 
 
 class ReviewDone(Response):

@@ -3,6 +3,7 @@ from jsonschema_rs import Draft202012Validator
 
 from quiz.api.schemas import ReviewBody
 from quiz.models import Role
+from tests.conftest import make_source
 
 
 def test_me_needs_a_login(client):
@@ -139,3 +140,15 @@ def test_the_document_comes_from_the_models_the_views_validate_with(client):
     assert spec["components"]["schemas"]["ReviewBody"] == ReviewBody.model_json_schema(
         ref_template="#/components/schemas/{model}"
     )
+
+
+def test_a_whole_number_written_with_a_decimal_point_is_a_number(app, auth, client):
+    auth.login()
+    make_source(app)
+    card = client.get("/api/v1/study/next?source=deck&_=1700000000").get_json()["card"]
+    body = {"question_id": card["question_id"], "rating": 3.0, "client_review_id": "r1"}
+    response = client.post(
+        "/api/v1/study/reviews", json=body, headers={"X-CSRFToken": auth.token()}
+    )
+    assert response.status_code == 200
+    assert response.get_json()["review"]["rating"] == 3
