@@ -40,7 +40,7 @@ def run_schemathesis(live_server: str, client, auth, tmp_path) -> subprocess.Com
         ],
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=1200,  # a guard against a hung run, not a measure of speed
         cwd=tmp_path,  # anything schemathesis writes (its cache) stays out of the checkout
         check=False,
     )
