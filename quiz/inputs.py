@@ -4,13 +4,11 @@ Every string of a request (path segments, query string, form fields, a JSON body
 well as values) must be text both databases store: no NUL or other control character
 (tab and line breaks aside) and no lone surrogate. A JSON body must parse, nest at most
 MAX_DEPTH deep and hold no NaN or Infinity. `check_request` enforces that for every
-request; views then read a JSON body with `json_object` and its fields with `JsonFields`,
-and whole numbers from a form or query string with `whole_number`. A failure is an
-`InputError`, answered 422 (400 for a body that is not JSON) with the field named:
+request; the API reads a JSON body with `json_object` and its declared model
+(quiz/api/contract.py), pages read whole numbers from a form or query string with
+`whole_number`. A failure is an `InputError`, answered 422 (400 for a body that is not
+JSON) with the field named:
 `{"error": {"status": 422, "message": "<field>: <what to send>", "field": "<field>"}}`.
-
-Moving to declared request models (pydantic) keeps `check_request` for the text rule
-and replaces `JsonFields` by `Model.model_validate(json_object(...))`.
 """
 
 import json
@@ -29,7 +27,6 @@ MAX_DEPTH = 32  # deeper JSON than any body of this API; far below the parser's 
 # JSON \ud800 escape can produce and which neither database can encode.
 BAD_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 TOO_DEEP = f"The JSON body nests deeper than {MAX_DEPTH} levels."
-_REQUIRED = object()
 _UNPARSED = object()
 
 
@@ -145,61 +142,6 @@ def whole_number(
     if number is not None and low <= number <= high:
         return number
     raise InputError(f"{name}: use a whole number from {low:,} to {high:,}.", name)
-
-
-class JsonFields:
-    """Read the fields of a JSON object body, each checked for type and range."""
-
-    def __init__(self, data: dict):
-        self.data = data
-
-    def _get(self, name: str, default) -> tuple[bool, object]:
-        """Return (True, value) when the field was sent, else (False, default)."""
-        value = self.data.get(name)
-        if value is not None:
-            return True, value
-        if default is _REQUIRED:
-            raise InputError(f"{name}: this field is required.", name)
-        return False, default
-
-    def integer(self, name: str, low: int = 0, high: int = MAX_ID, default=_REQUIRED):
-        """Return a whole number from low to high (true and false are not numbers)."""
-        sent, value = self._get(name, default)
-        if sent and (type(value) is not int or not low <= value <= high):
-            raise InputError(f"{name}: use a whole number from {low:,} to {high:,}.", name)
-        return value
-
-    def text(self, name: str, default=_REQUIRED, choices: tuple[str, ...] | None = None):
-        """Return a string (one of the choices, if given)."""
-        sent, value = self._get(name, default)
-        if sent and choices is not None and value not in choices:
-            raise InputError(f"{name}: use one of {', '.join(choices)}.", name)
-        if sent and not isinstance(value, str):
-            raise InputError(f"{name}: send text.", name)
-        return value
-
-    def boolean(self, name: str, default=_REQUIRED):
-        """Return true or false."""
-        sent, value = self._get(name, default)
-        if sent and not isinstance(value, bool):
-            raise InputError(f"{name}: send true or false.", name)
-        return value
-
-    def texts(self, name: str) -> tuple[str, ...]:
-        """Return a list of strings (missing or null: empty)."""
-        _, value = self._get(name, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise InputError(f"{name}: send a list of texts.", name)
-        return tuple(value)
-
-    def integers(self, name: str, low: int = 0, high: int = MAX_ID) -> tuple[int, ...]:
-        """Return a list of whole numbers from low to high (missing or null: empty)."""
-        _, value = self._get(name, [])
-        if not isinstance(value, list) or not all(
-            type(v) is int and low <= v <= high for v in value
-        ):
-            raise InputError(f"{name}: send a list of whole numbers from {low} to {high}.", name)
-        return tuple(value)
 
 
 def _refused(error: InputError):

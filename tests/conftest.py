@@ -1,5 +1,6 @@
 """Fixtures: an app on a fresh database per test, clients, builders, counters, a browser."""
 
+import logging
 import os
 import re
 import shutil
@@ -34,6 +35,22 @@ TX_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 
 
+class TracebackLog(logging.Handler):
+    """Keep every log record that carries a traceback: Flask logs one for each request that
+    ended in a 500, Werkzeug's server one for each exception that escaped the app."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.exc_info:
+            self.records.append(record)
+
+
+TRACEBACKS = TracebackLog()
+
+
 def pytest_report_header(config) -> list[str]:
     where = PG_URL or "SQLite (a temp file per test)"
     browser = CHROMIUM if shutil.which(CHROMIUM) else "none (browser tests will be skipped)"
@@ -42,6 +59,7 @@ def pytest_report_header(config) -> list[str]:
 
 def pytest_configure(config) -> None:
     # A test that forgets to choose an instance folder gets a temp one, never instance/.
+    logging.getLogger().addHandler(TRACEBACKS)  # every logger propagates to the root
     scratch = tempfile.mkdtemp(prefix="quiz-tests-")
     os.environ["QUIZ_INSTANCE_PATH"] = os.path.join(scratch, "instance")
     config.quiz_scratch = scratch
@@ -87,6 +105,19 @@ def pytest_sessionfinish(session, exitstatus) -> None:
             reporter.write("\n")
             reporter.write_line(message, red=True, bold=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(autouse=True)
+def no_traceback_logged(request):
+    """Fail a test during which a request logged a traceback (the suite's server log must
+    hold none); a test that provokes a 500 on purpose says so with @pytest.mark.server_error."""
+    TRACEBACKS.records.clear()
+    yield
+    found, TRACEBACKS.records[:] = list(TRACEBACKS.records), []
+    if found and request.node.get_closest_marker("server_error") is None:
+        formatter = logging.Formatter("%(name)s: %(message)s")
+        shown = "\n".join(formatter.format(record) for record in found[:3])
+        pytest.fail(f"A request logged a traceback ({len(found)} in all):\n{shown}")
 
 
 @pytest.fixture(scope="session")

@@ -332,7 +332,8 @@ def test_practice_quiz_fields_are_checked_for_a_person(client, student, body, fi
 @pytest.mark.parametrize(
     ("body", "field", "message"),
     [
-        ({"rating": "3"}, "rating", "use a whole number from 0 to 2,147,483,647."),
+        # The old answer named 0 to 2,147,483,647, while only 1 to 4 is a rating.
+        ({"rating": "3"}, "rating", "use 1 (Again), 2 (Hard), 3 (Good) or 4 (Easy)."),
         ({"version": -1}, "version", "use a whole number from 0 to 2,147,483,647."),
         ({"client_review_id": 7}, "client_review_id", "send text."),
         ({"question_id": None}, "question_id", "this field is required."),

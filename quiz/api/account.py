@@ -1,13 +1,11 @@
 """The account endpoints: who am I, change my name or time zone."""
 
-from zoneinfo import available_timezones
-
 from flask_login import current_user, login_required
 
 from quiz.api import bp
+from quiz.api.contract import operation, parse_body
+from quiz.api.schemas import MeChanges, UserOut
 from quiz.db import write_transaction
-from quiz.errors import error_response
-from quiz.inputs import json_object
 
 
 def user_dict(user) -> dict:
@@ -22,6 +20,7 @@ def user_dict(user) -> dict:
 
 
 @bp.get("/me")
+@operation(UserOut)
 @login_required
 def me():
     """Return the logged-in user."""
@@ -29,25 +28,14 @@ def me():
 
 
 @bp.patch("/me")
+@operation(UserOut, body=MeChanges, errors=(400, 422))
 @login_required
 def update_me():
     """Change the user's name or time zone; nothing else can be changed here."""
-    data = json_object('Send a JSON object, like {"timezone": "Europe/Paris"}.')
-    unknown = sorted(set(data) - {"name", "timezone"})
-    if unknown:
-        return error_response(422, f"Unknown field: {', '.join(unknown)}.", field=unknown[0])
-    changes = {}
-    if "name" in data:
-        name = data["name"].strip() if isinstance(data["name"], str) else ""
-        if not 1 <= len(name) <= 100:
-            return error_response(422, "name: use 1 to 100 characters.", field="name")
-        changes["name"] = name
-    if "timezone" in data:
-        if not isinstance(data["timezone"], str) or data["timezone"] not in available_timezones():
-            return error_response(
-                422, "timezone: use an IANA name such as Europe/Paris.", field="timezone"
-            )
-        changes["timezone"] = data["timezone"]
+    sent = parse_body(MeChanges, 'Send a JSON object, like {"timezone": "Europe/Paris"}.')
+    changes = sent.model_dump(exclude_unset=True)
+    if "name" in changes:
+        changes["name"] = changes["name"].strip()
     user = current_user._get_current_object()
     with write_transaction():
         for key, value in changes.items():

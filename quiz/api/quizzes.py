@@ -7,11 +7,20 @@ sent as its prompt and layout (shuffled options, lefts, text around blanks).
 from flask_login import current_user, login_required
 
 from quiz.api import bp
+from quiz.api.contract import operation, parse_body
+from quiz.api.schemas import (
+    DEFAULT_COUNT,
+    AnswerBody,
+    AnswerSaved,
+    AttemptOut,
+    PracticeQuiz,
+    QuestionOut,
+    ResultOut,
+)
 from quiz.core.grading import grade
-from quiz.core.quizbuild import COUNT_RANGE, Rules
+from quiz.core.quizbuild import Rules
 from quiz.db import writes
 from quiz.errors import error_response
-from quiz.inputs import JsonFields, json_object
 from quiz.services import quizzes
 from quiz.services.quizzes import QuizError
 
@@ -42,35 +51,34 @@ def attempt_json(attempt) -> dict:
 
 
 @bp.post("/attempts")
+@operation(AttemptOut, body=PracticeQuiz, status=201, errors=(400, 404, 422))
 @writes  # one transaction on PostgreSQL, the login check included
 @login_required
 def start_attempt():
-    """Build a practice quiz from the body's rules and start it."""
-    fields = JsonFields(json_object("Send a JSON object with source, count and optional filters."))
+    """Build a practice quiz from rules and start it (404: no such source; 422: too few questions
+    match)."""
+    sent = parse_body(PracticeQuiz, "Send a JSON object with source, count and optional filters.")
+    rules = Rules(
+        topics=tuple(sent.topics or ()),
+        kinds=tuple(sent.kinds or ()),
+        types=tuple(sent.types or ()),
+        difficulties=tuple(sent.difficulties or ()),
+        count=sent.count or DEFAULT_COUNT,
+    )
+    settings = quizzes.Settings(
+        feedback=sent.feedback or "deferred",
+        time_limit_min=sent.time_limit,
+        shuffle=True if sent.shuffle is None else sent.shuffle,
+    )
     try:
-        source = fields.text("source")
-        rules = Rules(
-            topics=fields.texts("topics"),
-            kinds=fields.texts("kinds"),
-            types=fields.texts("types"),
-            difficulties=fields.integers("difficulties", 1, 3),
-            count=fields.integer("count", *COUNT_RANGE, default=10),
-        )
-        settings = quizzes.Settings(
-            feedback=fields.text("feedback", "deferred", choices=("immediate", "deferred")),
-            time_limit_min=fields.integer("time_limit", 1, 300, default=None),
-            shuffle=fields.boolean("shuffle", True),
-        )
-        attempt = quizzes.start_practice(_user(), source, rules, settings)
+        attempt = quizzes.start_practice(_user(), sent.source, rules, settings)
     except QuizError as error:
         return _error(error)
-    except ValueError as error:  # Rules: an unknown kind or type, said for a person
-        field = str(error).split(":")[0]
-        return error_response(422, str(error), field=field)
     return attempt_json(attempt), 201
 
 
 @bp.get("/attempts/<int:attempt_id>")
+@operation(AttemptOut, errors=(404,))
 @login_required
 def get_attempt(attempt_id: int):
     """Return an attempt's state."""
@@ -81,6 +89,7 @@ def get_attempt(attempt_id: int):
 
 
 @bp.get("/attempts/<int:attempt_id>/questions/<int:number>")
+@operation(QuestionOut, errors=(404, 409))
 @login_required
 def get_question(attempt_id: int, number: int):
     """Return one question of an open attempt, without its answer."""
@@ -110,17 +119,15 @@ def get_question(attempt_id: int, number: int):
 
 
 @bp.put("/attempts/<int:attempt_id>/answers/<int:question_id>")
+@operation(AnswerSaved, body=AnswerBody, errors=(400, 404, 409, 422))
 @writes  # one transaction on PostgreSQL: the login check, the locked read and the update
 @login_required
 def put_answer(attempt_id: int, question_id: int):
-    """Save a response: {response, sequence, flagged?}; a stale sequence gets 409."""
-    data = json_object("Send a JSON object with response and sequence.")
-    fields = JsonFields(data)
-    sequence = fields.integer("sequence")
-    flagged = fields.boolean("flagged", None)
+    """Save a response; a stale sequence, a finished attempt or the deadline passed gets 409."""
+    sent = parse_body(AnswerBody, "Send a JSON object with response and sequence.")
     try:
         answer = quizzes.save_answer(
-            _user(), attempt_id, question_id, data.get("response"), sequence, flagged
+            _user(), attempt_id, question_id, sent.response, sent.sequence, sent.flagged
         )
     except QuizError as error:
         return _error(error)
@@ -128,6 +135,7 @@ def put_answer(attempt_id: int, question_id: int):
 
 
 @bp.post("/attempts/<int:attempt_id>/finish")
+@operation(AttemptOut, errors=(400, 404, 409))
 @writes  # one transaction on PostgreSQL, the login check included
 @login_required
 def finish_attempt(attempt_id: int):
@@ -139,6 +147,7 @@ def finish_attempt(attempt_id: int):
 
 
 @bp.get("/attempts/<int:attempt_id>/result")
+@operation(ResultOut, errors=(404, 409))
 @login_required
 def get_result(attempt_id: int):
     """Return a finished attempt with every question, response, right answer and points."""

@@ -3,14 +3,15 @@
 import uuid
 from datetime import UTC, datetime
 
-from flask import request, url_for
+from flask import url_for
 from flask_login import current_user, login_required
 
 from quiz.api import bp
+from quiz.api.contract import operation, parse_body, parse_query
+from quiz.api.schemas import DeckQuery, NextOut, ReviewBody, ReviewOut
 from quiz.core.scheduling import Memory, memory_to_dict
 from quiz.db import utcnow, writes
 from quiz.errors import error_response
-from quiz.inputs import LAST_MS, JsonFields, json_object
 from quiz.services import study
 from quiz.services.study import StudyError
 
@@ -57,25 +58,13 @@ def next_json(nxt: study.NextCard) -> dict:
     }
 
 
-def _deck(source: object, topic: object) -> study.DeckName | None:
-    if (
-        not isinstance(source, str)
-        or not source
-        or (topic is not None and not isinstance(topic, str))
-    ):
-        return None
-    return (source, topic or None)
-
-
 @bp.get("/study/next")
+@operation(NextOut, query=DeckQuery, errors=(404, 422))
 @login_required
 def study_next():
-    """Return the next card of a deck: ?source=<slug>[&topic=<slug>]."""
-    deck = _deck(request.args.get("source"), request.args.get("topic"))
-    if deck is None:
-        return error_response(
-            422, "source: name the deck by its slug, e.g. ?source=<slug>.", field="source"
-        )
+    """Return the next card of a deck (404: no such deck), with the four interval previews."""
+    query = parse_query(DeckQuery)
+    deck = (query.source, query.topic or None)
     nxt = study.next_in(current_user._get_current_object(), deck, utcnow())
     if nxt is None:
         return error_response(404, "There is no such deck.")
@@ -83,35 +72,30 @@ def study_next():
 
 
 @bp.post("/study/reviews")
+@operation(ReviewOut, body=ReviewBody, errors=(400, 404, 409, 422))
 @writes  # one transaction: the login check, the card's read and the write
 @login_required
 def study_review():
-    """Apply one review and answer with the card's new state and the deck's next card."""
-    fields = JsonFields(
-        json_object("Send a JSON object with question_id, rating and client_review_id.")
+    """Rate a card; answers with its new state and the deck's next card.
+
+    A replayed client_review_id returns the first result; a card changed since `version` was
+    shown gets 409. Without `source` the deck is the card's own source.
+    """
+    sent = parse_body(
+        ReviewBody, "Send a JSON object with question_id, rating and client_review_id."
     )
-    question_id = fields.integer("question_id")
-    rating = fields.integer("rating")
-    client_review_id = fields.text("client_review_id")
-    version = fields.integer("version", default=None)
-    duration = fields.integer("duration_ms", default=0)
-    shown_at = fields.integer("shown_at", high=LAST_MS, default=None)  # ms since 1970
-    if "source" in fields.data:
-        deck = _deck(fields.data["source"], fields.data.get("topic"))
-        if deck is None:
-            return error_response(422, "source: must be a deck's slug.", field="source")
-    else:
-        deck = (None, None)  # the card's own source
+    # Without a source, the card's own source is the deck (a topic alone names none).
+    deck = (sent.source, sent.topic or None) if sent.source else (None, None)
     try:
         result = study.review(
             current_user._get_current_object(),
-            question_id,
-            rating,
-            client_review_id,
-            version,
-            duration,
+            sent.question_id,
+            sent.rating,
+            sent.client_review_id,
+            sent.version,
+            sent.duration_ms or 0,
             deck=deck,
-            shown_at=datetime.fromtimestamp(shown_at / 1000, UTC) if shown_at else None,
+            shown_at=datetime.fromtimestamp(sent.shown_at / 1000, UTC) if sent.shown_at else None,
         )
     except StudyError as error:
         return error_response(error.status, str(error))

@@ -66,6 +66,7 @@ def _explode():
     raise RuntimeError("secret detail: SELECT password_hash FROM user")
 
 
+@pytest.mark.server_error
 @pytest.mark.parametrize("path", ["/boom", "/api/v1/boom"])
 def test_server_error_shows_no_traceback_or_sql(tmp_path, monkeypatch, path):
     monkeypatch.setenv("QUIZ_INSTANCE_PATH", str(tmp_path))
@@ -102,3 +103,15 @@ def test_gradebook_csv_neutralises_spreadsheet_formulas():
 
     assert _cell('=HYPERLINK("x")') == '\'=HYPERLINK("x")'
     assert _cell("Ana") == "Ana"
+
+
+def test_a_name_holding_markup_is_shown_as_text(auth, client):
+    auth.login()
+    markup = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+    response = client.patch(
+        "/api/v1/me", json={"name": markup}, headers={"X-CSRFToken": auth.token()}
+    )
+    assert response.status_code == 200
+    page = client.get("/").get_data(as_text=True)
+    assert "Welcome back, &lt;script&gt;alert(1)&lt;/script&gt;&lt;img" in page
+    assert "<script>alert(1)" not in page
