@@ -1,11 +1,13 @@
 """Configuration: defaults in code, overrides from QUIZ_* variables and instance/."""
 
+import ipaddress
 import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENTS = ("development", "production", "testing")
 LOG_FORMATS = ("text", "json")
+METRICS_ALLOW = "127.0.0.0/8,::1"
 
 
 class ConfigError(RuntimeError):
@@ -29,6 +31,21 @@ def _whole_number(name: str, least: int = 0) -> int:
     if not (value.isascii() and value.isdigit()) or int(value) < least:
         raise ConfigError(f"{name} must be a whole number ({least} or more), not {value!r}")
     return int(value)
+
+
+def networks(name: str, value: str) -> tuple:
+    """Return the networks in a comma-separated list of addresses and CIDR ranges."""
+    try:
+        return tuple(
+            ipaddress.ip_network(part.strip(), strict=False)
+            for part in value.split(",")
+            if part.strip()
+        )
+    except ValueError:
+        raise ConfigError(
+            f"{name} must be addresses or networks separated by commas "
+            f"(such as 127.0.0.1,10.0.0.0/8), not {value!r}"
+        ) from None
 
 
 def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
@@ -74,6 +91,8 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         # (quiz/proxy.py). 0: the address of whoever connects is the client's.
         "TRUSTED_PROXIES": 0,
         "LOG_FORMAT": "text",
+        # Who may read /metrics (quiz/metrics.py): the client's address as quiz/proxy.py yields it.
+        "METRICS_ALLOW": networks("QUIZ_METRICS_ALLOW", METRICS_ALLOW),
         "BANK_PATH": str(ROOT / "question_bank"),
         "SEEDS_PATH": str(ROOT / "seeds"),
     }
@@ -97,6 +116,8 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
                 f"QUIZ_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, "
                 f"not {os.environ['QUIZ_LOG_FORMAT']!r}"
             )
+    if "QUIZ_METRICS_ALLOW" in os.environ:
+        config["METRICS_ALLOW"] = networks("QUIZ_METRICS_ALLOW", os.environ["QUIZ_METRICS_ALLOW"])
     if "QUIZ_SESSION_COOKIE_SECURE" in os.environ:
         config["SESSION_COOKIE_SECURE"] = _flag(os.environ["QUIZ_SESSION_COOKIE_SECURE"])
     secret = os.environ.get("QUIZ_SECRET_KEY")

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, func, select, update
 
+from quiz import metrics
 from quiz.core import assignments as assignment_rules
 from quiz.core.grading import Grade, ResponseError, grade, is_blank
 from quiz.core.quizbuild import Candidate, NotEnoughQuestions, Rules, layout, pick
@@ -227,6 +228,7 @@ def _new_attempt(
     )
     session.add(attempt)
     session.flush()
+    metrics.ATTEMPTS_STARTED.labels(quiz.kind).inc()
     session.add_all(
         Answer(attempt_id=attempt.id, question_id=qid, topic_id=questions[qid].topic_id)
         for qid in chosen
@@ -451,7 +453,9 @@ def _finish(user_id: int, attempt_id: int, now: datetime, closed_by: str) -> tup
         ).one_or_none()
         if attempt is None:
             raise QuizError("There is no such attempt.", 404)
-        return attempt, closed == 1
+    if closed == 1:
+        metrics.ATTEMPTS_FINISHED.labels(closed_by).inc()
+    return attempt, closed == 1
 
 
 def points_for(answer: Answer) -> float:
