@@ -17,7 +17,12 @@ workers = int(os.environ.get("QUIZ_WORKERS", "2"))
 worker_class = "gthread"
 threads = int(os.environ.get("QUIZ_THREADS", "32"))
 worker_connections = 1000
-keepalive = 5
+# Short keep-alive: an idle connection is closed after 2 s, so a client's next request opens
+# a new one, which any worker may accept. With a long one, the connections that moved to the
+# surviving worker when one died stayed there (issue 19: the load stayed on one worker
+# after a kill -9); a client that keeps asking (one review after another) keeps its
+# connection. Behind nginx there is no keep-alive to gunicorn at all (docs/deploy.md).
+keepalive = 2
 timeout = 30
 graceful_timeout = 20
 max_requests = 20000

@@ -279,7 +279,8 @@ def save_answer(
         flagged: the new flag, or None to keep it.
 
     Returns:
-        The saved answer, its sequence one higher.
+        The saved answer, its sequence one higher (a save sent again after its reply was
+        lost: the answer as that save left it).
 
     Raises:
         QuizError: the attempt is closed or past its time (409), the page is
@@ -295,21 +296,13 @@ def save_answer(
             answer = _answer_of(session, attempt, question_id)
             if answer.checked:
                 raise QuizError("This answer was checked and can no longer change.", 409)
+            response = _as_stored(answer.question, response)
             if answer.sequence != sequence:
+                if _replayed(answer, sequence, response, flagged):
+                    return answer  # the same save sent again after a lost reply
                 raise QuizError(
                     "This page was out of date: your latest saved answer is shown now.", 409
                 )
-            if is_blank(answer.question.type, response):
-                response = None
-            else:
-                try:
-                    grade(answer.question.type, answer.question.payload, response)
-                except ResponseError as error:
-                    raise QuizError(str(error), 422, "response") from None
-                if answer.question.type == "true_false" and isinstance(response, str):
-                    response = response.strip().lower() == "true"  # stored as graded
-                elif isinstance(response, str):
-                    response = response.strip()
             answer.response = response
             if flagged is not None:
                 answer.flagged = bool(flagged)
@@ -322,6 +315,30 @@ def save_answer(
         "Time is up: this answer came after the deadline and was not saved. "
         "The attempt was submitted with your saved answers.",
         409,
+    )
+
+
+def _as_stored(question: Question, response: object) -> object:
+    """Return a response as it is stored (None when blank), or raise 422 if it cannot be."""
+    if is_blank(question.type, response):
+        return None
+    try:
+        grade(question.type, question.payload, response)
+    except ResponseError as error:
+        raise QuizError(str(error), 422, "response") from None
+    if question.type == "true_false" and isinstance(response, str):
+        return response.strip().lower() == "true"  # stored as graded
+    return response.strip() if isinstance(response, str) else response
+
+
+def _replayed(answer: Answer, sequence: int, response: object, flagged: bool | None) -> bool:
+    """Tell whether a save is the last one sent again (its reply was lost on the way): the
+    page's number is the one before, and it brings what is stored. Answering it as saved
+    lets a page retry a save after a network error without a false "out of date"."""
+    return (
+        answer.sequence == sequence + 1
+        and answer.response == response
+        and (flagged is None or answer.flagged == bool(flagged))
     )
 
 
