@@ -52,12 +52,15 @@ RATE_LIMITED = Counter(
     "quiz_rate_limit_refusals", "Requests refused by a rate limit, by limit.", ["limit"]
 )
 
+# Any client can send any method: the rest count as one, so labels stay few.
+METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"))
 _children: dict[tuple[str, str, int], tuple] = {}
 
 
 def _observe(response):
     started = g.get("request_started")  # set by quiz/logs.py, the first hook
-    key = (request.endpoint or "none", request.method, response.status_code)
+    method = request.method if request.method in METHODS else "other"
+    key = (request.endpoint or "none", method, response.status_code)
     pair = _children.get(key)
     if pair is None:
         pair = _children.setdefault(

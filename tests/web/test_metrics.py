@@ -74,6 +74,16 @@ def test_a_scrape_after_a_few_requests_shows_the_counters_moving(app, client):
     assert moved("quiz_reviews_total", rating="3") == 1
 
 
+def test_made_up_methods_and_paths_add_no_labels(client):
+    labels = {"endpoint": "none", "method": "other", "status": "404"}
+    before = value(scrape(client), "quiz_requests_total", **labels)
+    for n in range(3):
+        client.open(f"/no-such-page-{n}", method=f"BREW{n}")
+    found = scrape(client)
+    assert value(found, "quiz_requests_total", **labels) - before == 3
+    assert not any("BREW" in str(labels) or "no-such-page" in str(labels) for _, labels in found)
+
+
 @pytest.mark.parametrize(
     ("proxies", "remote", "forwarded", "status"),
     [
