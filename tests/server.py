@@ -46,7 +46,7 @@ class Gunicorn:
 
     def wait_for_workers(self, count: int, other_than: tuple[int, ...] = ()) -> list[int]:
         """Wait until `count` workers run (none of `other_than`); return their pids."""
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # a worker imports the app: slow on a busy machine
         while time.monotonic() < deadline:
             pids = [p for p in self.workers() if p not in other_than]
             if len(pids) == count and ready(self.url):
