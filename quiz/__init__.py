@@ -16,11 +16,24 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(load_config(instance, config))
     instance.mkdir(parents=True, exist_ok=True)
 
-    from quiz import errors, inputs, logs, passwords, proxy, reconnect, security, slots, sso, web
+    from quiz import (
+        errors,
+        inputs,
+        logs,
+        metrics,
+        passwords,
+        proxy,
+        reconnect,
+        security,
+        slots,
+        sso,
+        web,
+    )
     from quiz.db import db
     from quiz.extensions import migrate
 
     logs.init_app(app)
+    metrics.init_app(app)  # after logs: it times from logs' start
     proxy.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)

@@ -21,6 +21,7 @@ from quiz.bank.validate import check, count_errors, default_seeds_dir
 from quiz.bank.validate import main as validate_main
 from quiz.config import ROOT, instance_path
 from quiz.db import db
+from quiz.joblock import job_lock
 from quiz.models import ReviewLog, Role, User
 from quiz.questions_cli import questions as questions_group
 from quiz.services import accounts, admin, quizzes, resets, study
@@ -256,6 +257,12 @@ def bank_load(path: str | None) -> None:
     click.echo(str(report))
 
 
+def _another_run(job: str) -> None:
+    click.echo(
+        f"Another `quiz {job}` is running (on this host or another one); this one did nothing."
+    )
+
+
 @main.group("fsrs")
 def fsrs_group() -> None:
     """Spaced-repetition maintenance."""
@@ -269,16 +276,20 @@ def fsrs_optimize(everyone: bool, email: str | None) -> None:
     if everyone == bool(email):
         click.echo("Error: give either --all or --email.", err=True)
         sys.exit(2)
-    query = select(User).where(User.id.in_(select(ReviewLog.user_id)))
-    if email:
-        query = select(User).where(User.email == accounts.normalize_email(email))
-    users = db.session.scalars(query.order_by(User.id)).all()
-    if email and not users:
-        click.echo(f"Error: no user with the e-mail {email}.", err=True)
-        sys.exit(1)
+    with job_lock("fsrs-optimize") as held:
+        if not held:
+            _another_run("fsrs optimize")
+            return
+        query = select(User).where(User.id.in_(select(ReviewLog.user_id)))
+        if email:
+            query = select(User).where(User.email == accounts.normalize_email(email))
+        users = db.session.scalars(query.order_by(User.id)).all()
+        if email and not users:
+            click.echo(f"Error: no user with the e-mail {email}.", err=True)
+            sys.exit(1)
+        with click.progressbar(users, label="Optimising", file=sys.stderr) as bar:
+            results = [(user.email, study.optimize_user(user)) for user in bar]
     changed = 0
-    with click.progressbar(users, label="Optimising", file=sys.stderr) as bar:
-        results = [(user.email, study.optimize_user(user)) for user in bar]
     for address, result in results:
         changed += result.changed
         click.echo(f"{address}: {result.message}")
@@ -292,8 +303,15 @@ def attempts() -> None:
 
 @attempts.command("close-overdue")
 def attempts_close_overdue() -> None:
-    """Close every attempt past its deadline and grace period, grading what was saved."""
-    closed = quizzes.close_overdue()
+    """Close every attempt past its deadline and grace period, grading what was saved.
+
+    Safe from a timer on every host: a run that finds another one running does nothing.
+    """
+    with job_lock("close-overdue") as held:
+        if not held:
+            _another_run("attempts close-overdue")
+            return
+        closed = quizzes.close_overdue()
     click.echo(f"{closed} overdue attempt{'' if closed == 1 else 's'} closed.")
 
 

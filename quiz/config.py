@@ -1,5 +1,6 @@
 """Configuration: defaults in code, overrides from QUIZ_* variables and instance/."""
 
+import ipaddress
 import os
 import re
 from pathlib import Path
@@ -8,6 +9,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENTS = ("development", "production", "testing")
 LOG_FORMATS = ("text", "json")
+METRICS_ALLOW = "127.0.0.0/8,::1"
 
 
 class ConfigError(RuntimeError):
@@ -82,6 +84,21 @@ def check_sso_settings(config: dict) -> None:
         )
 
 
+def networks(name: str, value: str) -> tuple:
+    """Return the networks in a comma-separated list of addresses and CIDR ranges."""
+    try:
+        return tuple(
+            ipaddress.ip_network(part.strip(), strict=False)
+            for part in value.split(",")
+            if part.strip()
+        )
+    except ValueError:
+        raise ConfigError(
+            f"{name} must be addresses or networks separated by commas "
+            f"(such as 127.0.0.1,10.0.0.0/8), not {value!r}"
+        ) from None
+
+
 def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
     """Return the configuration mapping for one app.
 
@@ -144,6 +161,8 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "PASSWORD_RESETS_PER_ADDRESS": 3,
         "PASSWORD_RESETS_PER_IP": 20,
         "PASSWORD_RESET_WINDOW_SECONDS": 60 * 60,
+        # Who may read /metrics (quiz/metrics.py): the client's address as quiz/proxy.py yields it.
+        "METRICS_ALLOW": networks("QUIZ_METRICS_ALLOW", METRICS_ALLOW),
         "BANK_PATH": str(ROOT / "question_bank"),
         "SEEDS_PATH": str(ROOT / "seeds"),
     }
@@ -176,6 +195,8 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         config["LOCAL_PASSWORDS"] = _flag(os.environ["QUIZ_LOCAL_PASSWORDS"])
     if "QUIZ_REQUIRE_EMAIL_CONFIRMATION" in os.environ:
         config["REQUIRE_EMAIL_CONFIRMATION"] = _flag(os.environ["QUIZ_REQUIRE_EMAIL_CONFIRMATION"])
+    if "QUIZ_METRICS_ALLOW" in os.environ:
+        config["METRICS_ALLOW"] = networks("QUIZ_METRICS_ALLOW", os.environ["QUIZ_METRICS_ALLOW"])
     if "QUIZ_SESSION_COOKIE_SECURE" in os.environ:
         config["SESSION_COOKIE_SECURE"] = _flag(os.environ["QUIZ_SESSION_COOKIE_SECURE"])
     secret = os.environ.get("QUIZ_SECRET_KEY")

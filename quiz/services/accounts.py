@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import undefer
 
+from quiz import metrics
 from quiz.db import db, utcnow, write_transaction
 from quiz.models import Role, User
 from quiz.passwords import passwords
@@ -226,6 +227,7 @@ def authenticate(email: str, password: str, ip: str, now: datetime | None = None
         log.info("login: user=%s ip=%s", user.id, ip)
         return user
     log.warning("login failed: email=%s ip=%s known=%s", email, ip, user is not None)
+    metrics.LOGIN_FAILURES.inc()
     return None
 
 

@@ -24,6 +24,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from quiz import metrics
 from quiz.db import UTCDateTime
 from quiz.models import RateCounter
 
@@ -86,6 +87,7 @@ def take(session: Session, buckets: list[Bucket], now: datetime) -> list[Slot]:
     if full:
         seconds, bucket = max(full, key=lambda f: f[0])
         seconds = max(seconds, 1)
+        metrics.RATE_LIMITED.labels(bucket.scope).inc()
         raise RateLimited(bucket.message.format(wait=wait_phrase(seconds)), seconds, bucket.scope)
     return slots
 

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import JSON, and_, bindparam, case, func, insert, select, update
 
+from quiz import metrics
 from quiz.core import assignments as assignment_rules
 from quiz.core.grading import Grade, ResponseError, grade, is_blank
 from quiz.core.quizbuild import Candidate, NotEnoughQuestions, Rules, layout, pick
@@ -227,6 +228,7 @@ def _new_attempt(
     )
     session.add(attempt)
     session.flush()
+    metrics.ATTEMPTS_STARTED.labels(quiz.kind).inc()
     # One statement for every answer row (the ORM sends one INSERT per row to get ids back).
     session.execute(
         insert(Answer),
@@ -284,6 +286,8 @@ _FOR_SAVE = (
         _ANSWER.c.sequence,
         _ANSWER.c.checked,
         _ANSWER.c.flagged,
+        _ANSWER.c.response,
+        _ANSWER.c.saved_at,
         _QUESTION.c.type,
         _QUESTION.c.payload,
     )
@@ -428,7 +432,8 @@ def save_answer(
         flagged: the new flag, or None to keep it.
 
     Returns:
-        What was saved, the sequence one higher.
+        What was saved, the sequence one higher (a save sent again after its reply was
+        lost: the answer as that save left it).
 
     Raises:
         QuizError: the attempt is closed or past its time (409), the page is
@@ -450,11 +455,14 @@ def save_answer(
                 raise QuizError("That question is not part of this attempt.", 404)
             if row.checked:
                 raise QuizError("This answer was checked and can no longer change.", 409)
+            response = _as_stored(row.type, row.payload, response)
             if row.sequence != sequence:
+                if _replayed(row, sequence, response, flagged):
+                    # The same save sent again after a lost reply: answered as it was saved.
+                    return Saved(question_id, row.response, row.flagged, row.sequence, row.saved_at)
                 raise QuizError(
                     "This page was out of date: your latest saved answer is shown now.", 409
                 )
-            response = _as_stored(row.type, row.payload, response)
             saved = Saved(
                 question_id,
                 response,
@@ -484,7 +492,7 @@ def save_answer(
 
 
 def _as_stored(kind: str, payload: dict, response: object) -> object:
-    """Return a response as it is stored (None if blank); raise 422 if it has the wrong shape."""
+    """Return a response as it is stored (None when blank), or raise 422 if it cannot be."""
     if is_blank(kind, response):
         return None
     try:
@@ -493,9 +501,19 @@ def _as_stored(kind: str, payload: dict, response: object) -> object:
         raise QuizError(str(error), 422, "response") from None
     if kind == "true_false" and isinstance(response, str):
         return response.strip().lower() == "true"  # stored as graded
-    if isinstance(response, str):
-        return response.strip()
-    return response
+    return response.strip() if isinstance(response, str) else response
+
+
+def _replayed(stored, sequence: int, response: object, flagged: bool | None) -> bool:
+    """Tell whether a save is the last one sent again (its reply was lost on the way): the
+    page's number is the one before, and it brings what is stored (`stored`: the answer's
+    row). Answering it as saved lets a page retry a save after a network error without a
+    false "out of date"."""
+    return (
+        stored.sequence == sequence + 1
+        and stored.response == response
+        and (flagged is None or stored.flagged == bool(flagged))
+    )
 
 
 def _forget_answers(session) -> None:
@@ -634,7 +652,9 @@ def _finish(user_id: int, attempt_id: int, now: datetime, closed_by: str) -> tup
         ).one_or_none()
         if attempt is None:
             raise QuizError("There is no such attempt.", 404)
-        return attempt, closed == 1
+    if closed == 1:
+        metrics.ATTEMPTS_FINISHED.labels(closed_by).inc()
+    return attempt, closed == 1
 
 
 def points_for(answer: Answer) -> float:

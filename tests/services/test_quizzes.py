@@ -37,6 +37,23 @@ def me(user):
     return db.session.get(User, user.id)
 
 
+def test_a_save_sent_again_after_a_lost_reply_is_answered_as_saved(app, setup):
+    # A page retries a save after a network error; the first may have been committed.
+    user, _ = setup
+    attempt_id, order = start(app, user)
+    with app.app_context():
+        assert quizzes.save_answer(me(user), attempt_id, order[0], " Right ", 0).sequence == 1
+        again = quizzes.save_answer(me(user), attempt_id, order[0], "Right", 0)
+        assert (again.response, again.sequence) == ("Right", 1)
+        for other, flag in (("Wrong", None), ("Right", True)):  # not the same save: stale
+            with pytest.raises(QuizError) as stale:
+                quizzes.save_answer(me(user), attempt_id, order[0], other, 0, flagged=flag)
+            assert stale.value.status == 409
+        quizzes.save_answer(me(user), attempt_id, order[0], "Wrong", 1)
+        with pytest.raises(QuizError):  # two saves back is no replay
+            quizzes.save_answer(me(user), attempt_id, order[0], "Wrong", 0)
+
+
 def test_starting_makes_one_answer_row_per_question(app, setup):
     user, _ids = setup
     attempt_id, order = start(app, user, minutes=20)

@@ -14,6 +14,7 @@ from sqlalchemy import Integer, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from quiz import metrics
 from quiz.core.scheduling import Phase, Rating, day_start, next_day_start, next_states, study_day
 from quiz.db import db, utcnow, write_transaction
 from quiz.models import CardState, Question, ReviewLog, User
@@ -238,6 +239,7 @@ def review(
             if stored is None:
                 raise _Raced
             _forget_states(session)
+        metrics.REVIEWS.labels(str(rating)).inc()
         nxt = None
         if ids is not None:
             reviewed = (question_id, phase_before, after)

@@ -12,7 +12,10 @@
     const study = root();
     study.setAttribute("aria-busy", "true");
     try {
-      const response = await fetch(url, {
+      // A rating is sent again after a network error (app.js): its client_review_id makes
+      // a repeat harmless. Other requests are not retried here.
+      const send = options && options.retry ? window.quizRetrying : fetch;
+      const response = await send(url, {
         ...options,
         headers: { "X-Fragment": "1", ...(options && options.headers) },
         credentials: "same-origin",
@@ -66,7 +69,7 @@
     data.set("rating", button.value);
     // Time the card with the browser's own clock (the page's shown_at is the server's).
     data.set("duration_ms", String(Math.round(performance.now() - cardShownAt)));
-    swap(form.action, { method: "POST", body: data });
+    swap(form.action, { method: "POST", body: data, retry: true });
   }
 
   function post(form) {
