@@ -186,6 +186,18 @@ RUN_AXE = """async () => {
   return result.violations.map((v) => `${v.impact} ${v.id}: ${v.help} at `
     + v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(" | "));
 }"""
+# One h1, the four landmarks, and a skip link first in the tab order that leads to main.
+STRUCTURE = """() => {
+  const first = document.querySelector("a[href], button, input, select, textarea, summary");
+  const skip = document.querySelector("a.skip");
+  return {
+    h1: document.querySelectorAll("h1").length,
+    landmarks: ["body > header", "body > header nav", "main", "body > footer"]
+      .filter((s) => document.querySelectorAll(s).length !== 1),
+    skip: !!skip && first === skip && document.querySelector(skip.getAttribute("href"))
+      === document.querySelector("main"),
+  };
+}"""
 # Two frames: what a resize or a new colour scheme sets off (app.js) has run.
 SETTLE = "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
 
@@ -213,13 +225,16 @@ def tabs(browser, site):
 
 @pytest.mark.parametrize(("who", "path"), PAGES, ids=[f"{w}:{p}" for w, p in PAGES])
 def test_the_page_passes_axe_in_four_variants_and_fits_a_phone(tabs, site, who, path):
-    """1280 and 390 px, light and dark: 0 axe violations, and no sideways scrolling at 390."""
+    """1280 and 390 px, light and dark: 0 axe violations, and no sideways scrolling at 390;
+    one h1, the landmarks and a skip link (issue 12)."""
     page = tabs(who)
     path = path.format(**site["world"])
     page.set_viewport_size({"width": 1280, "height": 900})
     page.emulate_media(color_scheme="light")
     page.goto(path)
     page.add_script_tag(path=str(AXE))
+    structure = page.evaluate(STRUCTURE)
+    assert structure == {"h1": 1, "landmarks": [], "skip": True}
     found = []
     for width, scheme in VARIANTS:
         page.set_viewport_size({"width": width, "height": 900})

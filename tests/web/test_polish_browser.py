@@ -179,7 +179,12 @@ def test_a_keyboard_only_student_studies_typed_and_untyped_cards(app, page, auth
     page.keyboard.press("t")
     page.keyboard.type("Right")
     page.keyboard.press("Enter")
-    page.get_by_text("You typed “Right”: Right. Suggested rating: Good.").wait_for()
+    page.locator(
+        ".typed-result", has_text="You typed “Right”: Right. Suggested rating: Good."
+    ).wait_for()
+    assert page.locator("#study-announce").inner_text() == (
+        "You typed “Right”: Right. Suggested rating: Good."
+    )  # and a screen reader hears it
     shoot(page, "study-typed-checked")
     page.keyboard.press("3")
 
