@@ -37,6 +37,12 @@ run: $(VENV)/.installed
 	QUIZ_SESSION_COOKIE_SECURE=$${QUIZ_SESSION_COOKIE_SECURE:-0} \
 	  $(BIN)/gunicorn -c gunicorn.conf.py --bind 127.0.0.1:$(PORT)
 
+# axe-core, which the browser tests inject into every page (tests/web/test_accessibility.py).
+# Without npm the accessibility tests skip (or fail under QUIZ_REQUIRE_BROWSER=1).
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: the accessibility tests will skip (apt-get install -y npm)"; fi
+
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -46,10 +52,10 @@ test: lint test-sqlite
 	@if [ -n "$$QUIZ_TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
 	else echo "PostgreSQL run skipped: set QUIZ_TEST_DATABASE_URL=$(PG_TEST_URL) to run the suite there too"; fi
 
-test-sqlite: $(VENV)/.installed $(VENV)/.anki-oracle $(OIDC)
+test-sqlite: $(VENV)/.installed $(VENV)/.anki-oracle $(OIDC) node_modules/.installed
 	env -u QUIZ_TEST_DATABASE_URL $(BIN)/pytest
 
-test-postgres: $(VENV)/.installed $(VENV)/.anki-oracle $(OIDC)
+test-postgres: $(VENV)/.installed $(VENV)/.anki-oracle $(OIDC) node_modules/.installed
 	QUIZ_TEST_DATABASE_URL=$${QUIZ_TEST_DATABASE_URL:-$(PG_TEST_URL)} $(BIN)/pytest
 
 # Not part of make test: speed is measured here, never asserted in a test.
@@ -61,8 +67,8 @@ bench: $(VENV)/.installed
 	@case "$$DATABASE_URL" in postgresql*) $(BIN)/python bench/scale.py;; esac
 	$(BIN)/python bench/review_loop.py
 
-e2e: $(VENV)/.installed $(OIDC)
+e2e: $(VENV)/.installed $(OIDC) node_modules/.installed
 	QUIZ_REQUIRE_BROWSER=1 $(BIN)/pytest -m browser
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache

@@ -120,7 +120,7 @@ class Mastery:
         accuracy: recency-weighted quiz accuracy, None without answers.
         coverage: share of the topic's questions seen, 0–1.
         evidence: how much the score rests on.
-        weak: whether to review this topic first.
+        weak: whether the evidence shows low mastery (never for a topic not started).
         reason: one sentence for the student.
     """
 
@@ -132,6 +132,11 @@ class Mastery:
     evidence: Evidence
     weak: bool
     reason: str
+
+    @property
+    def started(self) -> bool:
+        """Whether the student has studied a card or answered a question of the topic."""
+        return self.evidence != Evidence.NONE
 
 
 def answer_weight(answer: QuizAnswer, now: datetime) -> float:
@@ -239,9 +244,9 @@ def topic_mastery(evidence: TopicEvidence, now: datetime) -> Mastery:
         now: the current time, aware (ages the quiz answers).
 
     Returns:
-        The topic's mastery. An unseen topic (no studied card, no answer) has
-        score None, evidence NONE and is weak; otherwise the topic is weak
-        when its score is below WEAK_BELOW.
+        The topic's mastery. A topic not started (no studied card, no answer)
+        has score None, evidence NONE and is not weak: nothing shows a weakness
+        yet. Otherwise the topic is weak when its score is below WEAK_BELOW.
 
     Raises:
         ValueError: `now` is naive.
@@ -263,7 +268,7 @@ def mastery_of(totals: TopicTotals) -> Mastery:
     coverage = min(totals.seen / totals.items, 1.0) if totals.items else 0.0
     level = evidence_level(totals.cards + totals.answers)
     if level == Evidence.NONE:
-        return Mastery(totals.topic, None, None, None, coverage, level, True, "Not studied yet.")
+        return Mastery(totals.topic, None, None, None, coverage, level, False, "Not started yet.")
 
     recall = totals.recall_sum / totals.cards if totals.cards else None
     accuracy = totals.earned / totals.answer_weight if totals.answers else None
@@ -278,17 +283,20 @@ def mastery_of(totals: TopicTotals) -> Mastery:
 
 
 def rank_weakest(masteries: Iterable[Mastery]) -> list[Mastery]:
-    """Order topics for review: weak first, unseen before seen, then the lowest score.
+    """Order topics for review: proven weakness first, then topics not started, then the rest.
 
     Args:
         masteries: one mastery per topic.
 
     Returns:
-        A new list. Equal scores go by evidence, most first (a low score with
-        more behind it is a surer weakness), then by topic slug.
+        A new list: the weak topics, lowest score first; the topics not started,
+        by slug; the other topics, lowest score first. Equal scores go by
+        evidence, most first (a low score with more behind it is a surer
+        weakness), then by topic slug.
     """
 
     def key(m: Mastery) -> tuple:
-        return (not m.weak, m.score is not None, m.score or 0, -m.evidence, m.topic)
+        group = 0 if m.weak else 1 if not m.started else 2
+        return (group, m.score or 0, -m.evidence, m.topic)
 
     return sorted(masteries, key=key)

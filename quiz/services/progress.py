@@ -186,8 +186,9 @@ def class_topics(user: User, class_id: int, now: datetime | None = None) -> Clas
 
 
 def weakest_topics(user: User, now: datetime | None = None, limit: int = 3) -> list[TopicRow]:
-    """Return up to `limit` weak topics of one source, weakest first ([] when none is weak)."""
-    ranked = [(t, m) for t, m in student_topics(user, now) if m.weak]
+    """Return up to `limit` topics of one source to review: the weak ones, weakest first, then
+    topics not started ([] when every topic is started and none is weak)."""
+    ranked = [(t, m) for t, m in student_topics(user, now) if m.weak or not m.started]
     if not ranked:
         return []
     source = ranked[0][0].source_slug

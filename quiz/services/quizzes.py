@@ -122,27 +122,41 @@ def start_practice(
 def start_weak_quiz(
     user: User, source_slug: str, topic_slugs: list[str], now: datetime | None = None
 ) -> Attempt:
-    """Start a short quiz (up to 10 questions, one per fact) on the given weak topics.
+    """Start a short quiz (up to 10 questions, one per fact) on the first of the given topics.
+
+    The topics come weakest first (then those not started): the quiz takes the fewest of
+    them, in that order, that hold 10 facts, so a proven weakness is drilled before a
+    topic merely not started.
 
     Raises:
-        QuizError: fewer than 5 facts in those topics (422).
+        QuizError: fewer than 5 facts in all those topics together (422).
     """
     now = now or utcnow()
-    rows = db.session.execute(
-        select(func.count(func.distinct(Question.fact)))
-        .join(Topic, Topic.id == Question.topic_id)
-        .join(Source, Source.id == Question.source_id)
-        .where(
-            Source.slug == source_slug,
-            Topic.slug.in_(topic_slugs),
-            Question.origin == "bank",
-            Question.archived.is_(False),
-            Question.id.not_in(open_assignment_questions(user.id)),
-        )
-    ).scalar_one()
+    facts = dict(
+        db.session.execute(
+            select(Topic.slug, func.count(func.distinct(Question.fact)))
+            .join(Topic, Topic.id == Question.topic_id)
+            .join(Source, Source.id == Question.source_id)
+            .where(
+                Source.slug == source_slug,
+                Topic.slug.in_(topic_slugs),
+                Question.origin == "bank",
+                Question.archived.is_(False),
+                Question.id.not_in(open_assignment_questions(user.id)),
+            )
+            .group_by(Topic.slug)
+        ).all()
+    )
+    chosen, rows = [], 0
+    for slug in topic_slugs:
+        if rows >= 10:
+            break
+        if facts.get(slug):
+            chosen.append(slug)
+            rows += facts[slug]
     if rows < 5:
         raise QuizError("These topics hold too few questions for a quiz: study them as cards.")
-    rules = Rules(topics=tuple(topic_slugs), count=min(10, rows))
+    rules = Rules(topics=tuple(chosen), count=min(10, rows))
     return start_practice(user, source_slug, rules, Settings(feedback="immediate"), now=now)
 
 

@@ -43,4 +43,6 @@ def home():
             maximum=100,
         ),
         weak=[(t, m) for t, m in board.topics if m.weak],
+        not_started=[t for t, m in board.topics if not m.started],
+        started=[(t, m) for t, m in board.topics if m.started],
     )

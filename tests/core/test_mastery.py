@@ -201,12 +201,18 @@ def test_weight_floor_is_at_least_the_weight_of_an_unseen_question():
 # Evidence and weakness.
 
 
-def test_an_unseen_topic_is_weak_with_no_score():
+def test_a_topic_not_started_has_no_score_and_is_not_weak():
     mastery = topic_mastery(topic(12, seen=0), T0)
     assert mastery == Mastery(
-        "nato", None, None, None, 0.0, Evidence.NONE, True, "Not studied yet."
+        "nato", None, None, None, 0.0, Evidence.NONE, False, "Not started yet."
     )
+    assert not mastery.started
     assert topic_mastery(topic(0, seen=0), T0).coverage == 0.0
+
+
+def test_one_card_or_one_answer_starts_a_topic():
+    assert topic_mastery(topic(12, [0.2]), T0).started
+    assert topic_mastery(topic(12, answers=[answer(0.0)]), T0).started
 
 
 @pytest.mark.parametrize(
@@ -272,28 +278,36 @@ def test_reason_names_what_to_work_on(evidence, reason):
     assert topic_mastery(evidence, T0).reason == reason
 
 
-def test_weakest_topics_come_first_unseen_then_lowest_score():
+def test_proven_weakness_comes_first_then_topics_not_started_then_the_rest():
     def mastery(slug, score, evidence, weak):
         return Mastery(slug, score, None, None, 0.5, evidence, weak, "")
 
     masteries = [
         mastery("strong", 90, Evidence.HIGH, False),
         mastery("low-sure", 40, Evidence.HIGH, True),
-        mastery("b-unseen", None, Evidence.NONE, True),
+        mastery("b-unseen", None, Evidence.NONE, False),
         mastery("low-unsure", 40, Evidence.LOW, True),
         mastery("lowest", 10, Evidence.LOW, True),
-        mastery("a-unseen", None, Evidence.NONE, True),
+        mastery("a-unseen", None, Evidence.NONE, False),
         mastery("fair", 70, Evidence.MEDIUM, False),
     ]
     assert [m.topic for m in rank_weakest(masteries)] == [
-        "a-unseen",
-        "b-unseen",
         "lowest",
         "low-sure",
         "low-unsure",
+        "a-unseen",
+        "b-unseen",
         "fair",
         "strong",
     ]
+
+
+def test_a_zero_quiz_score_ranks_above_a_topic_never_studied():
+    # Issue 12, finding 6: after a first session, never-studied topics ranked above 0 %.
+    zero = topic_mastery(TopicEvidence("zero", 8, answers=[answer(0.0)], seen=1), T0)
+    never = topic_mastery(TopicEvidence("a-never", 8), T0)
+    assert zero.weak and not never.weak
+    assert [m.topic for m in rank_weakest([never, zero])] == ["zero", "a-never"]
 
 
 @pytest.mark.parametrize(

@@ -138,7 +138,7 @@ def test_every_figure_has_a_one_line_explanation(course):
     assert page.status_code == 200
     html_text = page.get_data(as_text=True)
     # 9 figures for the quiz, 7 for each of the 4 questions.
-    assert html_text.count('<p class="explain">') == 9 + 7 * 4
+    assert html_text.count('<dd class="explain">') == 9 + 7 * 4
     assert "Do the questions agree on who knows the material? Higher is better." in html_text
 
 

@@ -179,7 +179,12 @@ def test_a_keyboard_only_student_studies_typed_and_untyped_cards(app, page, auth
     page.keyboard.press("t")
     page.keyboard.type("Right")
     page.keyboard.press("Enter")
-    page.get_by_text("You typed “Right”: Right. Suggested rating: Good.").wait_for()
+    page.locator(
+        ".typed-result", has_text="You typed “Right”: Right. Suggested rating: Good."
+    ).wait_for()
+    assert page.locator("#study-announce").inner_text() == (
+        "You typed “Right”: Right. Suggested rating: Good."
+    )  # and a screen reader hears it
     shoot(page, "study-typed-checked")
     page.keyboard.press("3")
 
@@ -260,5 +265,55 @@ def test_highlighted_quotes_keep_text_readable_in_both_schemes(app, browser, liv
         ratios = page.evaluate(CONTRAST)
         assert len(ratios) > 10  # the note's sample and the quoted passages
         assert min(ratios) >= 4.5, sorted(ratios)[:3]
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_the_phone_menu_takes_one_line_and_opens_without_javascript(
+    app, browser, live_server, javascript
+):
+    # Issue 12, finding 8: on a phone the menu took 3 or 4 lines before any content.
+    user = make_user(app, role=Role.INSTRUCTOR)
+    context = browser.new_context(
+        base_url=live_server, viewport=PHONE, java_script_enabled=javascript
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        log_in_by_keyboard(page, user)
+        page.goto("/dashboard")
+        header = page.locator(".site-header").bounding_box()
+        brand = page.locator(".brand").bounding_box()
+        menu = page.get_by_text("Menu", exact=True)
+        # One line: the brand and the menu button side by side, nothing below them.
+        assert header["height"] < 2 * menu.bounding_box()["height"], header
+        assert abs(menu.bounding_box()["y"] - brand["y"]) < brand["height"]
+        assert page.locator("h1").bounding_box()["y"] < header["height"] + 60
+        assert page.get_by_role("link", name="Study").is_hidden()
+        assert page.get_by_role("button", name="Log out").is_hidden()
+        shoot(page, f"phone-menu-closed-{'js' if javascript else 'nojs'}")
+
+        menu.focus()  # the keyboard opens it, as a tap would
+        page.keyboard.press("Enter")
+        study = page.get_by_role("link", name="Study")
+        study.wait_for()
+        for name in ("Home", "Questions", "Read", "Progress", "Quizzes", "Assignments", "Teach"):
+            assert page.get_by_role("link", name=name, exact=True).is_visible()
+        assert page.get_by_role("button", name="Log out").is_visible()
+        page.screenshot(path=f"/tmp/shots/phone-menu-open-{javascript}.png")
+        assert page_width(page) <= 390
+        if javascript:  # Esc closes it and gives the focus back to the button
+            page.keyboard.press("Escape")
+            assert study.is_hidden()
+            assert page.evaluate("document.activeElement.tagName") == "SUMMARY"
+            page.keyboard.press("Enter")
+        study.focus()
+        page.keyboard.press("Enter")
+        page.wait_for_url(re.compile(r"/study/$"))
+
+        page.set_viewport_size({"width": 1280, "height": 900})  # wide: the links in a row
+        assert page.get_by_text("Menu", exact=True).is_hidden()
+        assert page.get_by_role("link", name="Progress").is_visible()
     finally:
         context.close()

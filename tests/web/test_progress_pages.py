@@ -1,8 +1,9 @@
 import re
 from datetime import UTC, datetime, timedelta
+from random import Random
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from quiz.db import db
 from quiz.models import Question
@@ -43,7 +44,7 @@ def test_dashboard_shows_every_chart_with_a_table_alternative(app, client, auth)
     assert html.count('role="img"') == 3
     assert html.count("<summary>Show as a table</summary>") == 3
     assert re.search(r'<p class="stat-value">60</p><p class="stat-label">cards due today</p>', html)
-    assert "Review weak topics" in html
+    assert "Start a topic you have not studied" in html  # strong so far, some topics not started
     assert "<title>" in html and "reviews on" in html
 
 
@@ -88,6 +89,77 @@ def test_a_short_quiz_on_weak_topics_starts_with_immediate_feedback(app, client,
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Check this answer" in html
     assert re.search(r"Question 1 of 10", html)
+
+
+def failed_first_quiz(app, user) -> tuple[str, list[str]]:
+    """The real bank; one quiz on the topic with the most facts, every answer wrong.
+
+    Returns that topic's slug and the other topics' titles."""
+    from quiz.core.quizbuild import Rules
+    from quiz.models import Topic, User
+    from quiz.services import quizzes
+    from quiz.services.quizzes import Settings
+
+    load_bank(app)
+    with app.app_context():
+        counts = db.session.execute(
+            select(Topic.slug, Topic.title, func.count(func.distinct(Question.fact)))
+            .join(Question, Question.topic_id == Topic.id)
+            .where(Question.type == "mcq")
+            .group_by(Topic.slug, Topic.title)
+            .order_by(func.count(func.distinct(Question.fact)).desc(), Topic.slug)
+        ).all()
+        slug = counts[0][0]
+        me = db.session.get(User, user.id)
+        rules = Rules(topics=(slug,), types=("mcq",), count=5)
+        attempt = quizzes.start_practice(me, "china-and-nato", rules, Settings(), rng=Random(1))
+        for question_id in attempt.question_order:
+            question = db.session.get(Question, question_id)
+            wrong = next(o for o in question.payload["options"] if o != question.payload["answer"])
+            quizzes.save_answer(me, attempt.id, question_id, wrong, 0)
+        quizzes.finish(me, attempt.id)
+        others = db.session.scalars(select(Topic.title).where(Topic.slug != slug)).all()
+    return slug, others
+
+
+def test_a_failed_topic_is_weak_and_topics_never_studied_are_not_started(app, client, auth):
+    # Issue 12, finding 6: after a first session, ten never-studied topics ranked as weak,
+    # above a topic with 0 % quiz accuracy, and "Review weak topics" drilled them.
+    user = auth.login()
+    slug, others = failed_first_quiz(app, user)
+    html = client.get("/dashboard").get_data(as_text=True)
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    assert re.search(r"1 weak topic\b", text)
+    assert "Low quiz accuracy (0 %) over 5 answers." in text
+    assert "Review weak topics" in html
+    not_started = html[html.index('id="not-started-title"') :]
+    assert all(
+        title.replace("’", "&rsquo;") in not_started or title in not_started for title in others
+    )
+    assert html.count('class="tag tag-weak"') == 1
+    assert (
+        "Not started" in text
+        and "Weak topics come first, then topics you have not started." in text
+    )
+
+    # The drill: the weak topic first, then topics not started.
+    target = client.get("/study/weak").headers["Location"].replace("%2C", ",")
+    drilled = re.search(r"topics=([a-z0-9,-]+)", target).group(1).split(",")
+    assert drilled[0] == slug and len(drilled) == 3
+
+    # The short quiz: the weak topic only, since it holds 10 facts.
+    response = auth.post("/quizzes/weak")
+    attempt_id = int(re.search(r"/attempts/(\d+)/", response.headers["Location"]).group(1))
+    with app.app_context():
+        from quiz.models import Attempt, Topic
+
+        order = db.session.get(Attempt, attempt_id).question_order
+        topics = db.session.scalars(
+            select(Topic.slug)
+            .join(Question, Question.topic_id == Topic.id)
+            .where(Question.id.in_(order))
+        ).all()
+    assert set(topics) == {slug} and len(order) == 10
 
 
 def test_mastery_help_page_states_the_module_numbers(client):

@@ -69,8 +69,20 @@
     const deadline = Date.parse(timer.dataset.deadline);
     const offset = Date.parse(timer.dataset.now) - Date.now(); // server clock minus ours
     const left = document.getElementById("time-left");
+    // Screen readers hear "5 minutes left" and "1 minute left" once each (a polite live
+    // region); the countdown itself, changing every second, is not read out.
+    const warning = document.getElementById("timer-warning");
+    let warned = null;
+    const warn = (ms) => {
+      const level = ms <= 60000 ? 1 : ms <= 300000 ? 5 : null;
+      if (!warning || level === null || level === warned) return;
+      warned = level;
+      const minutes = Math.max(Math.ceil(ms / 60000), 1);
+      warning.textContent = `${minutes} minute${minutes === 1 ? "" : "s"} left.`;
+    };
     const tick = () => {
       const ms = deadline - (Date.now() + offset);
+      warn(ms);
       if (ms <= 0) {
         left.textContent = "time is up";
         timer.classList.add("timer-out");

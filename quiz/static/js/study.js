@@ -28,6 +28,7 @@
       if (!next) throw new Error("no card in response");
       study.replaceWith(next);
       cardShownAt = performance.now();
+      announce(next);
       const heading = next.querySelector(".front, #summary-title");
       if (heading) heading.setAttribute("tabindex", "-1");
       // The card, never the type-in box, takes the focus: Space must show the answer as the
@@ -38,6 +39,20 @@
       if (options && options.method === "POST") window.location.reload();
       else window.location.href = url;
     }
+  }
+
+  // Screen readers hear the new card (or the typed answer's result, or the day's end) through
+  // a polite live region that outlives the swap; the swapped-in card itself is not announced.
+  function announce(study) {
+    const region = document.getElementById("study-announce");
+    if (!region) return;
+    const typed = study.querySelector(".typed-result");
+    const front = study.querySelector(".front");
+    const done = study.querySelector("#summary-title");
+    const say = (el) => el.textContent.replace(/\s+/g, " ").trim();
+    if (typed) region.textContent = say(typed);
+    else if (front) region.textContent = `Next card: ${say(front)}`;
+    else if (done) region.textContent = say(done);
   }
 
   function reveal() {
@@ -52,7 +67,7 @@
     study.dataset.revealed = "true";
     study.querySelector("#back").hidden = false;
     study.querySelector("#ratings").hidden = false;
-    for (const el of study.querySelectorAll(".reveal-row, #type-in")) el.hidden = true;
+    for (const el of study.querySelectorAll(".reveal-row, #type-in, #keys-front")) el.hidden = true;
     const focus = study.querySelector(".rate.suggested") || study.querySelector(".rate-good");
     if (focus) focus.focus({ preventScroll: true });
   }
