@@ -33,8 +33,8 @@ def test_help_lists_the_project_commands_only(tmp_path):
         "db",
         "fsrs",
         "init-secret",
-        "restore",
         "questions",
+        "restore",
         "user",
     ]
     options = result.stdout.split("Options:\n")[1].split("\n\n")[0]

@@ -11,7 +11,14 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from quiz.bank.schema import KINDS, TYPES, answer_text, default_front, parse_payload
+from quiz.bank.schema import (
+    KINDS,
+    TYPES,
+    answer_text,
+    default_front,
+    parse_payload,
+    split_quotes,
+)
 from quiz.bank.text import locate_quote
 from quiz.db import db, utcnow, write_transaction
 from quiz.models import Answer, Classroom, Passage, Question, Quiz, Topic, User
@@ -135,8 +142,10 @@ def check(draft: Draft, source_id: int) -> tuple[dict | None, dict[str, list[str
         texts = db.session.scalars(
             select(Passage.text).where(Passage.source_id == source_id).order_by(Passage.position)
         ).all()
-        passage = locate_quote(list(texts), draft.quote)
-        if passage is None:
+        # Several quotes (as a copied bank item keeps them) are one per line: each must be found.
+        found = [locate_quote(list(texts), quote) for quote in split_quotes(draft.quote)]
+        passage = found[0] if found else None
+        if None in found:
             add("quote", "Not found in the article: copy a sentence or clause exactly.")
     return (None if errors else payload), errors, passage
 

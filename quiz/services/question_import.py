@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from quiz.bank.schema import KINDS, TYPES, answer_text, default_front, parse_payload
+from quiz.bank.schema import (
+    KINDS,
+    TYPES,
+    answer_text,
+    default_front,
+    parse_payload,
+    split_quotes,
+)
 from quiz.bank.text import normalize
 from quiz.db import db, utcnow, write_transaction
 from quiz.formats import gift, moodle_xml, table
@@ -143,9 +150,10 @@ def _check(draft: Draft, topic: Topic, passages: dict[int, list[str]]) -> tuple[
     else:
         payload, issues = parse_payload(draft.type, draft.raw)
         problems += [f"{name}: {message}" for name, message in issues]
-    if draft.quote.strip():
-        draft.paragraph = _paragraph(passages.get(topic.source_id, []), draft.quote)
-    if draft.quote.strip() and draft.paragraph is None:
+    # Several quotes (one per pair or step, as the bank's items keep them) are one per line.
+    found = [_paragraph(passages.get(topic.source_id, []), q) for q in split_quotes(draft.quote)]
+    draft.paragraph = found[0] if found else None
+    if None in found:
         problems.append("quote: not found in the article; copy a sentence or clause exactly")
     return payload, problems
 

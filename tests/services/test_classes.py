@@ -383,3 +383,27 @@ def test_a_question_picked_twice_is_asked_once(app, course):
         assert quiz.question_ids == [ids[0], ids[1]]
         attempt = classes.start_assignment(me(course["ana"]), quiz.id, now=NOW)
         assert sorted(attempt.question_order) == [ids[0], ids[1]]
+
+
+def test_a_question_with_a_quote_per_line_is_checked_line_by_line(app, course):
+    """Bank items keep one quote per pair or step, a line each; an instructor's copy or an
+    imported one keeps them so. Each line must be in the article, not the lines joined."""
+    with app.app_context():
+        from quiz.models import Topic
+
+        topic = db.session.scalars(select(Topic)).first()
+        draft = authoring.Draft(
+            topic_id=topic.id,
+            kind="event",
+            type="mcq",
+            difficulty=1,
+            prompt="Which is right?",
+            explanation="The article says so.",
+            quote="Another sentence.\nA quote.",  # in the article, but not in this order
+            options="*Alpha\nBeta\nGamma",
+        )
+        _payload, errors, passage = authoring.check(draft, topic.source_id)
+        assert (errors, passage) == ({}, 0)
+        draft.quote = "A quote.\nNot in the article at all."
+        _payload, errors, _ = authoring.check(draft, topic.source_id)
+    assert errors == {"quote": ["Not found in the article: copy a sentence or clause exactly."]}
