@@ -11,6 +11,7 @@ import random
 import re
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
@@ -19,7 +20,7 @@ from werkzeug.serving import make_server
 from quiz.bank.schema import TYPES
 from quiz.db import db
 from quiz.models import Question, Role, Topic, User
-from quiz.services import authoring, classes, quizzes
+from quiz.services import authoring, classes, quizzes, resets
 from quiz.services.classes import AssignmentSettings
 from tests.conftest import (
     ARTIFACTS,
@@ -51,6 +52,7 @@ def seed(app) -> dict:
     student = make_user(app, name="Ana Student")
     classmates = [make_user(app, name=f"Classmate {n}") for n in range(1, 4)]
     teacher = make_user(app, role=Role.INSTRUCTOR, name="Prof. Chen")
+    admin = make_user(app, role=Role.ADMIN, name="Site Admin")
     add_history(app, student, 300)
     with app.app_context():
         picked, facts = {}, set()
@@ -93,9 +95,13 @@ def seed(app) -> dict:
                 options="*Alpha\nBeta\nGamma",
             ),
         )
+        with app.test_request_context():
+            reset = urlsplit(resets.make_link(me(classmates[1])).url).path
         return {
             "student": student,
             "teacher": teacher,
+            "admin": admin,
+            "reset": reset,
             "classmate": classmates[0].id,
             "class": classroom.id,
             "assignment": assignment.id,
@@ -112,6 +118,8 @@ PAGES = [
     ("anonymous", "/auth/login"),
     ("anonymous", "/auth/register"),
     ("anonymous", "/no-such-page"),
+    ("anonymous", "/auth/forgot"),
+    ("anonymous", "{reset}"),  # a reset link's page: the new password's form
     ("student", "/"),
     ("student", "/dashboard"),
     ("student", "/read"),
@@ -130,6 +138,7 @@ PAGES = [
     ("student", "/attempts/{done}/result"),
     ("student", "/assignments/"),
     ("student", "/auth/password"),
+    ("student", "/account/"),
     ("student", "/help/mastery"),
     ("teacher", "/teach/"),
     ("teacher", "/teach/classes/{class}"),
@@ -142,6 +151,8 @@ PAGES = [
     ("teacher", "/teach/questions/"),
     ("teacher", "/teach/questions/new"),
     ("teacher", "/teach/questions/{own}/edit"),
+    ("teacher", "/teach/questions/import"),
+    ("admin", "/admin/users"),
 ]
 
 
@@ -164,7 +175,7 @@ def site(tmp_path_factory, browser):
             base = f"http://127.0.0.1:{server.server_port}"
             try:
                 states = {"anonymous": None}
-                for role in ("student", "teacher"):
+                for role in ("student", "teacher", "admin"):
                     context = browser.new_context(base_url=base)
                     page = context.new_page()
                     page.goto("/auth/login")
