@@ -239,10 +239,8 @@ def test_api_runs_a_whole_attempt(app, client, auth):
     assert bad.get_json()["error"]["field"] == "count"
 
 
-@pytest.mark.parametrize("past", [1, 25])
-def test_question_page_and_save_use_a_fixed_number_of_statements(
-    app, client, auth, query_counter, past
-):
+def open_after_finished(app, auth, past: int) -> int:
+    """Log in, finish `past` practice quizzes of 5, start one more; return its id."""
     user = auth.login()
     make_source(app, 6)
     with app.app_context():
@@ -251,10 +249,16 @@ def test_question_page_and_save_use_a_fixed_number_of_statements(
                 db.session.get(User, user.id), "deck", Rules(count=5), Settings()
             )
             quizzes.finish(db.session.get(User, user.id), old.id)
-        attempt = quizzes.start_practice(
+        return quizzes.start_practice(
             db.session.get(User, user.id), "deck", Rules(count=5), Settings()
-        )
-        attempt_id = attempt.id
+        ).id
+
+
+@pytest.mark.parametrize("past", [1, 25])
+def test_question_page_and_save_use_a_fixed_number_of_statements(
+    app, client, auth, query_counter, past
+):
+    attempt_id = open_after_finished(app, auth, past)
     token = auth.token()
     with query_counter() as page:
         client.get(f"/attempts/{attempt_id}/q/2")
@@ -274,17 +278,7 @@ def test_the_quiz_apis_question_and_save_are_two_and_three_statements(
     app, client, auth, query_counter, past
 ):
     """What a class taking a timed quiz sends most: each question read, each autosave."""
-    user = auth.login()
-    make_source(app, 6)
-    with app.app_context():
-        for _ in range(past):
-            old = quizzes.start_practice(
-                db.session.get(User, user.id), "deck", Rules(count=5), Settings()
-            )
-            quizzes.finish(db.session.get(User, user.id), old.id)
-        attempt_id = quizzes.start_practice(
-            db.session.get(User, user.id), "deck", Rules(count=5), Settings()
-        ).id
+    attempt_id = open_after_finished(app, auth, past)
     headers = {"X-CSRFToken": auth.token()}
     with query_counter() as read:
         question = client.get(f"/api/v1/attempts/{attempt_id}/questions/2").get_json()
